@@ -1,0 +1,34 @@
+/* The hosted HAL's own setup API, used by its main() and by the unit tests
+ * (which boot a small machine per test). Not part of the HAL contract. */
+#ifndef HAL_HOSTED_H
+#define HAL_HOSTED_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hal/boot.h"
+
+/* The arena: below 2 GiB (small code model with the -no-pie executable),
+ * above the randomised brk heap (Linux places it up to 1 GiB past the
+ * executable) and clear of valgrind's own tool mapped at 0x58000000. */
+#define HOSTED_ARENA_BASE 0x60000000UL
+#define HOSTED_ARENA_SIZE 0x20000000UL /* 512 MiB, ending at 2 GiB */
+#define HOSTED_DEFAULT_MEMORY (256UL << 20)
+#define HOSTED_MAX_MEMORY (4UL << 30)
+
+/* Creates "physical memory" (a memfd of phys_bytes) and reserves the arena,
+ * filling info's memory regions and arena. False with a message on error. */
+bool hosted_mem_init(uint64_t phys_bytes, struct hal_boot_info *info);
+void hosted_mem_fini(void);
+
+/* Lists the *.o files of dir as cell images (mapped read-only). */
+bool hosted_cells_load(const char *dir, struct hal_boot_info *info);
+void hosted_cells_fini(struct hal_boot_info *info);
+
+void hosted_console_init(void);
+void hosted_fault_init(void);
+
+/* Parses "256M", "1G", "65536K" or bytes. */
+bool hosted_parse_size(const char *s, uint64_t *out);
+
+#endif

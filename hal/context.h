@@ -1,0 +1,21 @@
+/* Execution context contract: a saved register state the kernel can
+ * prepare on a fresh stack and switch to. The kernel allocates
+ * hal_context_size() bytes (aligned to 16) per context; the HAL owns the layout.
+ * hal_context_switch saves the current state into from and resumes to;
+ * it returns when something later switches back to from. */
+#ifndef HAL_CONTEXT_H
+#define HAL_CONTEXT_H
+#include "hal_types.h"
+
+struct hal_context;
+
+size_t hal_context_size(void);
+
+/* Prepares ctx to call entry(arg) on [stack, stack+stack_size).
+ * entry must not return (the kernel's task trampoline exits the task). */
+void hal_context_prepare(struct hal_context *ctx, void *stack, size_t stack_size,
+			 void (*entry)(void *), void *arg);
+
+void hal_context_switch(struct hal_context *from, const struct hal_context *to);
+
+#endif

@@ -1,0 +1,23 @@
+/* Interrupt and timer contract.
+ * hal_irq_save disables interrupt delivery (hosted: blocks the timer and
+ * other asynchronous signals) on the current CPU and returns the previous
+ * state for hal_irq_restore; the pair nests. The tick callback runs in
+ * interrupt context with interrupts disabled, hz times a second. */
+#ifndef HAL_IRQ_H
+#define HAL_IRQ_H
+#include "hal_types.h"
+
+typedef unsigned long hal_irq_state_t;
+
+hal_irq_state_t hal_irq_save(void) __attribute__((warn_unused_result));
+void hal_irq_restore(hal_irq_state_t state);
+void hal_irq_enable(void);
+bool hal_irq_enabled(void);
+
+typedef void (*hal_tick_fn)(void);
+
+/* Starts (hz > 0) or stops (hz == 0) the periodic tick. */
+bool hal_timer_start(unsigned hz, hal_tick_fn on_tick) __attribute__((warn_unused_result));
+unsigned hal_timer_hz(void);
+
+#endif

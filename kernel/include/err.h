@@ -1,0 +1,30 @@
+/* The kernel's one error enum. Every call that can fail returns an err_t
+ * marked must-use; E_OK is zero so `if (e)` reads as "on error". */
+#ifndef KERNEL_ERR_H
+#define KERNEL_ERR_H
+#include "compiler.h"
+
+typedef enum err {
+	E_OK = 0,
+	E_NOMEM,             /* allocator exhausted */
+	E_INVAL,             /* bad argument */
+	E_RANGE,             /* offset/size outside the object */
+	E_EMPTY,             /* resource already consumed or released */
+	E_HAL,               /* the HAL refused an operation */
+	E_NOTFOUND,          /* no such name */
+	E_EXISTS,            /* name already present */
+	E_BADELF,            /* malformed cell object */
+	E_UNDEF_SYMBOL,      /* undefined symbol */
+	E_DUP_SYMBOL,        /* symbol exported twice in a namespace */
+	E_RELOC_UNSUPPORTED, /* relocation type the loader does not know */
+	E_RELOC_OVERFLOW,    /* relocated value does not fit */
+	E_DEPENDED_ON,       /* other cells still depend on it */
+	E_PRIVILEGE,         /* app cell needs a kernel-only symbol */
+	E_TOOBIG,            /* exceeds a fixed limit */
+	E_ERR_COUNT
+} err_t;
+
+const char *err_name(err_t e);
+const char *err_text(err_t e);
+
+#endif
