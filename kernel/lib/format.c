@@ -2,7 +2,6 @@
  * streams the padded result to a sink. kvsnprintf is the sink that fills a
  * bounded buffer; print.c has the one that feeds the console. Integers only:
  * the kernel is built without floating-point registers. */
-#include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -10,6 +9,10 @@
 
 #include "format.h"
 #include "klib.h"
+
+/* <limits.h> would pull in the host libc's under gcc; the compiler knows. */
+#define FMT_INT_MAX __INT_MAX__
+#define FMT_INT_MIN (-__INT_MAX__ - 1)
 
 enum {
 	F_LEFT = 1 << 0,  /* '-' */
@@ -281,7 +284,7 @@ static const char *parse_flags(const char *f, struct spec *sp)
 	}
 }
 
-/* A decimal field, saturating at INT_MAX rather than overflowing. */
+/* A decimal field, saturating at FMT_INT_MAX rather than overflowing. */
 static const char *parse_number(const char *f, int *out)
 {
 	int v = 0;
@@ -289,7 +292,7 @@ static const char *parse_number(const char *f, int *out)
 	for (; *f >= '0' && *f <= '9'; f++) {
 		int d = *f - '0';
 
-		v = v > (INT_MAX - d) / 10 ? INT_MAX : v * 10 + d;
+		v = v > (FMT_INT_MAX - d) / 10 ? FMT_INT_MAX : v * 10 + d;
 	}
 	*out = v;
 	return f;
@@ -303,7 +306,7 @@ static const char *parse_width(const char *f, struct spec *sp, va_list *ap)
 	/* A negative '*' width means '-' plus its magnitude. */
 	if (sp->width < 0) {
 		sp->flags |= F_LEFT;
-		sp->width = sp->width == INT_MIN ? INT_MAX : -sp->width;
+		sp->width = sp->width == FMT_INT_MIN ? FMT_INT_MAX : -sp->width;
 	}
 	return f + 1;
 }
@@ -375,7 +378,7 @@ int fmt_format(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap)
 		fmt = next;
 	}
 	va_end(args);
-	return o.total > INT_MAX ? INT_MAX : (int)o.total;
+	return o.total > FMT_INT_MAX ? FMT_INT_MAX : (int)o.total;
 }
 
 struct bounded {

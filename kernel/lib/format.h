@@ -11,7 +11,7 @@
 /* Receives the next n bytes of output (n > 0; not terminated). */
 typedef void (*fmt_sink_fn)(void *ctx, const char *s, size_t n);
 
-/* Formats fmt to sink; returns the total length produced (clamped to INT_MAX). */
+/* Formats fmt to sink; returns the total length produced (clamped to the int maximum). */
 int fmt_format(fmt_sink_fn sink, void *ctx, const char *fmt, va_list ap) PRINTF_LIKE(3, 0);
 
 #endif

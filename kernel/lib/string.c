@@ -2,7 +2,6 @@
  * calls to mem* on its own, and in the hosted build these definitions replace
  * glibc's for the whole process, so they must be exact, not merely adequate.
  * Also the integer parsers the shell and loader use for user input. */
-#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -748,6 +748,8 @@ START_TEST(test_hash_str_is_fnv1a_64)
 	ck_assert_uint_eq(hash_str(""), 0xcbf29ce484222325ULL);
 	ck_assert_uint_eq(hash_str("a"), 0xaf63dc4c8601ec8cULL);
 	ck_assert_uint_eq(hash_str("foobar"), 0x85944171f73967e8ULL);
+	/* Bytes hash as unsigned, whatever the signedness of char. */
+	ck_assert_uint_eq(hash_str("\xe9t\xe9"), 0x8072001b9fe5a1fbULL);
 }
 END_TEST
 
