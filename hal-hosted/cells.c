@@ -36,8 +36,6 @@ static bool map_image(const char *dir, const char *file, struct hal_cell_image *
 		fprintf(stderr, "theseus: cannot map cell image %s: %s\n", path, strerror(errno));
 		return false;
 	}
-	size_t n = strlen(file) - 2;
-	snprintf(img->name, sizeof img->name, "%.*s", (int)n, file);
 	img->addr = p;
 	img->size = (size_t)st.st_size;
 	return true;
@@ -68,6 +66,9 @@ bool hosted_cells_load(const char *dir, struct hal_boot_info *info)
 		if (ok) {
 			imgs = grown;
 			ok = map_image(dir, ent->d_name, &imgs[n]);
+			if (ok) /* the name is the file name without ".o" */
+				snprintf(imgs[n].name, sizeof imgs[n].name, "%.*s",
+					 (int)strlen(ent->d_name) - 2, ent->d_name);
 			n += ok;
 		}
 	}
@@ -89,4 +90,20 @@ void hosted_cells_fini(struct hal_boot_info *info)
 	free(imgs);
 	info->cells = NULL;
 	info->n_cells = 0;
+}
+
+void hosted_kernel_image(struct hal_boot_info *info)
+{
+	struct hal_cell_image self;
+	if (map_image("/proc/self", "exe", &self)) {
+		info->kernel_image = self.addr;
+		info->kernel_image_size = self.size;
+	}
+}
+
+void hosted_kernel_image_fini(struct hal_boot_info *info)
+{
+	if (info->kernel_image)
+		munmap((void *)info->kernel_image, info->kernel_image_size);
+	info->kernel_image = NULL;
 }

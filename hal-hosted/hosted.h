@@ -25,6 +25,10 @@ void hosted_mem_fini(void);
 bool hosted_cells_load(const char *dir, struct hal_boot_info *info);
 void hosted_cells_fini(struct hal_boot_info *info);
 
+/* Maps the simulator's own executable so the kernel can read its symbols. */
+void hosted_kernel_image(struct hal_boot_info *info);
+void hosted_kernel_image_fini(struct hal_boot_info *info);
+
 void hosted_console_init(void);
 void hosted_fault_init(void);
 

@@ -130,8 +130,10 @@ int main(int argc, char **argv)
 		free(script_text);
 		return 2;
 	}
+	hosted_kernel_image(&info);
 	int status = kernel_main(&info);
 	hosted_cells_fini(&info);
+	hosted_kernel_image_fini(&info);
 	hosted_mem_fini();
 	free(script_text);
 	hal_cpu_poweroff(status);

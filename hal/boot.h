@@ -28,6 +28,8 @@ struct hal_boot_info {
 	size_t arena_size;    /* page multiple */
 	const struct hal_cell_image *cells;
 	size_t n_cells;
+	const void *kernel_image; /* the nano_core's own ELF file (for its symbol table), or NULL */
+	size_t kernel_image_size;
 	const char *commands;    /* shell commands to run (";"/newline separated), or NULL */
 	const char *script_path; /* informational: where commands came from, or NULL */
 };

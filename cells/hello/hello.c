@@ -1,6 +1,9 @@
 /* hello: the smallest cell. It greets through the kernel's console and
  * is the first thing the loader tests load. */
+#include "cell.h"
 #include "klib.h"
+
+CELL_INFO("hello", CELL_APP, 1);
 
 int hello_main(void)
 {

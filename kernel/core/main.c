@@ -1,6 +1,9 @@
 /* kernel_main: the nano_core's boot sequence, called once by the HAL.
- * Brings up memory (frames, pages, heap), reports what it found, and
- * returns the exit status the HAL powers off with. */
+ * Brings up memory (frames, pages, heap), then the cell system (the
+ * nano_core's own cells and the index of cell images), then loads the
+ * shell cell and hands it the console or the boot commands. Returns the
+ * exit status the HAL powers off with. */
+#include "cell.h"
 #include "export.h"
 #include "hal/boot.h"
 #include "heap.h"
@@ -9,6 +12,7 @@
 
 /* Below this the nano_core cannot hold its heap and a first cell. */
 #define MIN_MEMORY (4UL << 20)
+#define EXIT_BOOT_FAILED 2
 
 static uint64_t usable_bytes(const struct hal_boot_info *info)
 {
@@ -18,33 +22,59 @@ static uint64_t usable_bytes(const struct hal_boot_info *info)
 	return total;
 }
 
-static int boot_memory(const struct hal_boot_info *info)
+static err_t boot_memory(const struct hal_boot_info *info)
 {
 	uint64_t bytes = usable_bytes(info);
 	if (bytes < MIN_MEMORY) {
 		kprintf("theseus: %lu KiB of memory is too small for the kernel (needs at least %lu KiB)\n",
 			(unsigned long)(bytes >> 10), MIN_MEMORY >> 10);
-		return 2;
+		return E_NOMEM;
 	}
 	err_t e = mm_init(info);
 	if (!e)
 		e = heap_init();
-	if (e) {
+	if (e)
 		kprintf("theseus: memory setup failed: %s (%s)\n", err_name(e), err_text(e));
-		return 2;
+	return e;
+}
+
+static void banner(const struct hal_boot_info *info)
+{
+	kprintf("theseus-c nano_core: %lu MiB memory (%zu frames), %zu MiB arena, %zu exports, %zu cell images\n",
+		(unsigned long)(usable_bytes(info) >> 20), frames_total(), info->arena_size >> 20,
+		export_count(), info->n_cells);
+}
+
+/* Loads the shell cell and runs it; its status is the machine's. */
+static int run_shell(const char *commands)
+{
+	struct cell_diag diag;
+	struct cell *shell;
+	err_t e = cell_load(ns_root(), "shell", &shell, &diag);
+	const struct cell_symbol *entry = e ? NULL : ns_resolve(ns_root(), "shell_main");
+	if (!entry || !entry->is_func) {
+		char line[320];
+		if (!e)
+			diag = (struct cell_diag){ .err = E_UNDEF_SYMBOL, .symbol = "shell_main" };
+		cell_diag_format(&diag, line, sizeof line);
+		kprintf("theseus: cannot start the shell: %s\n", line);
+		return EXIT_BOOT_FAILED;
 	}
-	return 0;
+	int (*shell_main)(const char *) = (int (*)(const char *))entry->addr;
+	return shell_main(commands);
 }
 
 int kernel_main(const struct hal_boot_info *info)
 {
-	int status = boot_memory(info);
-	if (status)
-		return status;
-	kprintf("theseus-c nano_core: %lu MiB memory (%zu frames), %zu KiB arena, %zu exports, %zu cell images\n",
-		(unsigned long)(usable_bytes(info) >> 20), frames_total(), info->arena_size >> 10,
-		export_count(), info->n_cells);
-	for (size_t i = 0; i < info->n_cells; i++)
-		kprintf("  cell image %-24s %8zu bytes\n", info->cells[i].name, info->cells[i].size);
-	return 0;
+	if (boot_memory(info))
+		return EXIT_BOOT_FAILED;
+	banner(info);
+	err_t e = cells_init(info);
+	if (e) {
+		kprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
+		return EXIT_BOOT_FAILED;
+	}
+	int status = run_shell(info->commands);
+	cells_fini();
+	return status;
 }

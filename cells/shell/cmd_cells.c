@@ -1,0 +1,126 @@
+/* What is loaded: `ls` (cells and the images not loaded), `ns`
+ * (namespaces) and `syms` (a cell's exports), read from the loader's
+ * metadata (cell.h), plus the cell lookups the other commands share. */
+#include "cell.h"
+#include "heap.h"
+#include "klib.h"
+#include "shell.h"
+
+/* --- shared helpers ----------------------------------------------------------- */
+
+struct cell *shell_find_cell(const char *cmd, const char *name)
+{
+	struct cell *c = ns_find_cell(ns_root(), name);
+	if (c)
+		return c;
+	if (cell_image_find(name))
+		shell_error(cmd, "cell %s is not loaded ('load %s' loads it)", name, name);
+	else
+		shell_error(cmd, "no cell or cell image called '%s' ('ls' lists them)", name);
+	return NULL;
+}
+
+void shell_print_cell_names(const struct cell *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		kprintf("%s%s", i ? ", " : "", cells[i]->name);
+}
+
+const struct cell **shell_query_cells(shell_cell_query q, const struct cell *c, size_t *n)
+{
+	const struct cell *probe[1];
+	*n = q(c, probe, 0);
+	if (*n == 0)
+		return NULL;
+	const struct cell **out = kmalloc(*n * sizeof *out);
+	if (out)
+		*n = MIN(*n, q(c, out, *n));
+	return out;
+}
+
+static size_t ns_cell_count(const struct namespace *ns)
+{
+	size_t n = 0;
+	const struct list *pos;
+	list_for_each(pos, &ns->cells)
+		n++;
+	return n;
+}
+
+static const char *class_name(enum cell_class cls)
+{
+	switch (cls) {
+	case CELL_KERNEL: return "kernel";
+	case CELL_APP: return "app";
+	}
+	return "?";
+}
+
+/* --- ls -------------------------------------------------------------------------- */
+
+static void ls_cell(const struct cell *c)
+{
+	kprintf("  %-24s %-6s %4u %8zu %8zu %8zu%s\n", c->name, class_name(c->class), c->version,
+		cell_region_size(c, REGION_TEXT), cell_region_size(c, REGION_RODATA),
+		cell_region_size(c, REGION_DATA), c->builtin ? "  builtin" : "");
+}
+
+static void ls_namespace(const struct namespace *ns)
+{
+	kprintf("cells in namespace %s:\n", ns->name);
+	kprintf("  %-24s %-6s %4s %8s %8s %8s\n", "cell", "class", "ver", "text", "rodata", "data");
+	const struct list *pos;
+	list_for_each(pos, &ns->cells)
+		ls_cell(list_entry(pos, struct cell, link));
+}
+
+static void ls_images_not_loaded(const struct namespace *ns)
+{
+	const struct hal_cell_image *images;
+	size_t n = cell_images(&images), shown = 0;
+	kprintf("cell images not loaded:\n");
+	for (size_t i = 0; i < n; i++) {
+		if (ns_find_cell(ns, images[i].name))
+			continue;
+		kprintf("  %-24s %8zu bytes\n", images[i].name, images[i].size);
+		shown++;
+	}
+	if (!shown)
+		kprintf("  (none)\n");
+}
+
+bool cmd_ls(struct shell *sh, const struct shell_args *a)
+{
+	ls_namespace(ns_root());
+	ls_images_not_loaded(ns_root());
+	return true;
+}
+
+/* --- ns ----------------------------------------------------------------------------- */
+
+/* cell.h offers no list of all namespaces, so this shows the root and the
+ * chain of parents it falls back on. */
+bool cmd_ns(struct shell *sh, const struct shell_args *a)
+{
+	kprintf("  %-16s %-16s %6s %8s\n", "namespace", "parent", "cells", "symbols");
+	for (const struct namespace *ns = ns_root(); ns; ns = ns->parent)
+		kprintf("  %-16s %-16s %6zu %8zu\n", ns->name, ns->parent ? ns->parent->name : "-",
+			ns_cell_count(ns), hmap_count(&ns->symbols));
+	return true;
+}
+
+/* --- syms ---------------------------------------------------------------------------- */
+
+bool cmd_syms(struct shell *sh, const struct shell_args *a)
+{
+	const struct cell *c = shell_find_cell("syms", a->argv[1]);
+	if (!c)
+		return false;
+	kprintf("%s exports %zu symbols:\n", c->name, c->n_symbols);
+	for (size_t i = 0; i < c->n_symbols; i++) {
+		const struct cell_symbol *s = &c->symbols[i];
+		kprintf("  0x%08lx %8zu %-6s %-6s %s\n", (unsigned long)s->addr, s->size,
+			s->is_func ? "func" : "object", s->app_visible ? "app" : "kernel", s->name);
+	}
+	return true;
+}

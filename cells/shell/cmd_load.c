@@ -1,0 +1,189 @@
+/* Changing what runs: `load` and `unload` go through the loader (cell.h),
+ * reporting its diagnostics as one line; `call` resolves a symbol in the
+ * root namespace and calls it through the HAL's dynamic call. */
+#include <stdint.h>
+
+#include "cell.h"
+#include "hal/dyncall.h"
+#include "heap.h"
+#include "klib.h"
+#include "shell.h"
+
+/* Prints "<cmd>: <diagnostic>" without the newline, so a caller may add to
+ * the line. */
+static void print_diag(const char *cmd, const struct cell_diag *d, err_t e)
+{
+	struct cell_diag full = *d;
+	if (!full.err)
+		full.err = e; /* the loader said nothing more than its return value */
+	char line[512];
+	cell_diag_format(&full, line, sizeof line);
+	kprintf("%s: %s", cmd, line);
+}
+
+/* --- load ------------------------------------------------------------------------ */
+
+/* The cells of ns now, to tell afterwards which ones a load added. */
+static const struct cell **snapshot_cells(const struct namespace *ns, size_t *n)
+{
+	const struct list *pos;
+	*n = 0;
+	list_for_each(pos, &ns->cells)
+		(*n)++;
+	if (!*n)
+		return NULL;
+	const struct cell **cells = kmalloc(*n * sizeof *cells);
+	if (!cells)
+		return NULL;
+	size_t i = 0;
+	list_for_each(pos, &ns->cells)
+		cells[i++] = list_entry(pos, struct cell, link);
+	return cells;
+}
+
+static bool in_snapshot(const struct cell *c, const struct cell *const *cells, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (cells[i] == c)
+			return true;
+	return false;
+}
+
+/* "loaded a", or "loaded a along with b, c" when a needed other images. */
+static void report_loaded(const struct namespace *ns, const char *name,
+			  const struct cell *const *before, size_t n_before)
+{
+	kprintf("loaded %s", name);
+	size_t extra = 0;
+	const struct list *pos;
+	list_for_each(pos, &ns->cells) {
+		const struct cell *c = list_entry(pos, struct cell, link);
+		if (!strcmp(c->name, name) || in_snapshot(c, before, n_before))
+			continue;
+		kprintf("%s%s", extra++ ? ", " : " along with ", c->name);
+	}
+	kprintf("\n");
+}
+
+bool cmd_load(struct shell *sh, const struct shell_args *a)
+{
+	const char *name = a->argv[1];
+	struct namespace *ns = ns_root();
+	if (ns_find_cell(ns, name)) {
+		shell_error("load", "cell %s is already loaded", name);
+		return false;
+	}
+	size_t n_before;
+	const struct cell **before = snapshot_cells(ns, &n_before);
+	if (n_before && !before) {
+		shell_error("load", "out of memory before loading %s", name);
+		return false;
+	}
+	struct cell *c = NULL;
+	struct cell_diag diag = { 0 };
+	err_t e = cell_load(ns, name, &c, &diag);
+	if (e) {
+		print_diag("load", &diag, e);
+		kprintf("\n");
+	} else {
+		report_loaded(ns, c ? c->name : name, before, n_before);
+	}
+	kfree(before);
+	return !e;
+}
+
+/* --- unload ------------------------------------------------------------------------ */
+
+/* Ends the refusal line with every dependent, not just the one the
+ * loader named. */
+static void print_dependents(const struct cell *c)
+{
+	size_t n;
+	const struct cell **cells = shell_query_cells(cell_dependents, c, &n);
+	if (cells) {
+		kprintf(" (depended on by ");
+		shell_print_cell_names(cells, n);
+		kprintf(")");
+	}
+	kfree(cells);
+}
+
+bool cmd_unload(struct shell *sh, const struct shell_args *a)
+{
+	const char *name = a->argv[1];
+	struct cell *c = ns_find_cell(ns_root(), name);
+	if (!c) {
+		shell_error("unload", "cell %s is not loaded", name);
+		return false;
+	}
+	struct cell_diag diag = { 0 };
+	err_t e = cell_unload(c, &diag); /* frees c on success */
+	if (e) {
+		print_diag("unload", &diag, e);
+		if (e == E_DEPENDED_ON)
+			print_dependents(c);
+		kprintf("\n");
+		return false;
+	}
+	kprintf("unloaded %s\n", name);
+	return true;
+}
+
+/* --- call ---------------------------------------------------------------------------- */
+
+/* A "quoted" word passes as a pointer to its NUL-terminated text (which
+ * lives as long as the command), anything else must be an integer. */
+static bool parse_call_arg(const struct shell_args *a, size_t i, enum hal_dyn_type *type,
+			   uint64_t *val)
+{
+	const char *w = a->argv[i];
+	int64_t v;
+	if (a->quoted[i]) {
+		*type = HAL_DYN_PTR;
+		*val = (uintptr_t)w;
+	} else if (str_to_i64(w, &v)) {
+		*type = HAL_DYN_I64;
+		*val = (uint64_t)v;
+	} else if (str_to_u64(w, val)) {
+		*type = HAL_DYN_I64;
+	} else {
+		shell_error("call", "argument %zu '%s' is not an integer (quote strings: \"%s\")", i - 1,
+			    w, w);
+		return false;
+	}
+	return true;
+}
+
+static const struct cell_symbol *resolve_function(const char *name)
+{
+	const struct namespace *ns = ns_root();
+	const struct cell_symbol *s = ns_resolve(ns, name);
+	if (!s)
+		shell_error("call", "no symbol %s in namespace %s ('syms <cell>' lists a cell's)", name,
+			    ns->name);
+	else if (!s->is_func)
+		shell_error("call", "%s is a %zu-byte object in %s, not a function", name, s->size,
+			    s->section ? s->section->cell->name : "<abs>");
+	return s && s->is_func ? s : NULL;
+}
+
+bool cmd_call(struct shell *sh, const struct shell_args *a)
+{
+	const char *name = a->argv[1];
+	const struct cell_symbol *s = resolve_function(name);
+	if (!s)
+		return false;
+	size_t nargs = a->argc - 2; /* the dispatcher keeps it <= HAL_DYNCALL_MAX_ARGS */
+	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
+	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
+	for (size_t i = 0; i < nargs; i++)
+		if (!parse_call_arg(a, i + 2, &types[i], &vals[i]))
+			return false;
+	uint64_t ret = 0;
+	if (!hal_dyncall((void *)s->addr, HAL_DYN_I64, nargs, types, vals, &ret)) {
+		shell_error("call", "the HAL cannot make a call with %zu arguments to %s", nargs, name);
+		return false;
+	}
+	kprintf("%s returned %lld (0x%llx)\n", name, (long long)ret, (unsigned long long)ret);
+	return true;
+}

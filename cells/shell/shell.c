@@ -1,0 +1,223 @@
+/* The shell: takes commands from the kernel's command text or from the
+ * console, cuts them at ';' and newlines, splits each into words
+ * (tokenize.c) and runs it through the command table below. The handlers
+ * live in cmd_cells.c (ls, ns, syms), cmd_deps.c and cmd_load.c. */
+#include <stdarg.h>
+#include <stdint.h>
+
+#include "cell.h"
+#include "hal/dyncall.h"
+#include "heap.h"
+#include "klib.h"
+#include "shell.h"
+
+CELL_INFO("shell", CELL_KERNEL, 1);
+
+#define SHELL_LINE_MAX 4096
+
+static bool cmd_help(struct shell *sh, const struct shell_args *a);
+static bool cmd_exit(struct shell *sh, const struct shell_args *a);
+
+static const struct shell_cmd shell_cmds[] = {
+	{ "help", "", 0, 0, cmd_help, "list the commands" },
+	{ "ls", "", 0, 0, cmd_ls, "list the loaded cells and the cell images not loaded" },
+	{ "ns", "", 0, 0, cmd_ns, "list the namespaces" },
+	{ "syms", "<cell>", 1, 1, cmd_syms, "list the symbols a cell exports" },
+	{ "deps", "<cell> [--rev]", 1, 2, cmd_deps,
+	  "list a cell's dependency edges (--rev: the edges into it)" },
+	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },
+	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
+	{ "call", "<symbol> [args...]", 1, 1 + HAL_DYNCALL_MAX_ARGS, cmd_call,
+	  "call a function with integer or \"string\" arguments" },
+	{ "exit", "[status]", 0, 1, cmd_exit, "leave the shell" },
+};
+
+void shell_error(const char *cmd, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	kvsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	kprintf("%s: %s\n", cmd, msg);
+}
+
+/* --- the built-in commands -------------------------------------------------- */
+
+static bool cmd_help(struct shell *sh, const struct shell_args *a)
+{
+	for (size_t i = 0; i < ARRAY_LEN(shell_cmds); i++) {
+		const struct shell_cmd *c = &shell_cmds[i];
+		char synopsis[64];
+		ksnprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->usage);
+		kprintf("  %-26s %s\n", synopsis, c->help);
+	}
+	return true;
+}
+
+static bool cmd_exit(struct shell *sh, const struct shell_args *a)
+{
+	int64_t status = 0;
+	if (a->argc > 1 && (!str_to_i64(a->argv[1], &status) || status < 0 || status > 255)) {
+		shell_error("exit", "status '%s' is not a number from 0 to 255", a->argv[1]);
+		return false;
+	}
+	sh->exiting = true;
+	sh->exit_status = (int)status;
+	return true;
+}
+
+/* --- running one command ------------------------------------------------------ */
+
+static const struct shell_cmd *shell_cmd_find(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_LEN(shell_cmds); i++)
+		if (!strcmp(shell_cmds[i].name, name))
+			return &shell_cmds[i];
+	return NULL;
+}
+
+static bool shell_dispatch(struct shell *sh, const struct shell_args *a)
+{
+	const struct shell_cmd *c = shell_cmd_find(a->argv[0]);
+	if (!c) {
+		shell_error("shell", "unknown command '%s' ('help' lists the commands)", a->argv[0]);
+		return false;
+	}
+	size_t n = a->argc - 1;
+	if (n < c->min_args || n > c->max_args) {
+		shell_error(c->name, "%s arguments (%zu given)", n < c->min_args ? "missing" : "too many",
+			    n);
+		kprintf("  usage: %s %s\n", c->name, c->usage);
+		return false;
+	}
+	return c->run(sh, a);
+}
+
+/* Runs cmd, one command without its separator. */
+static void shell_run_command(struct shell *sh, const char *cmd)
+{
+	if (sh->echo)
+		kprintf(SHELL_PROMPT "%s\n", cmd);
+	struct shell_args a;
+	const char *err = shell_tokenize(cmd, &a);
+	if (err) {
+		shell_error("shell", "%s in: %s", err, cmd);
+		sh->failed = true;
+		return;
+	}
+	if (a.argc > 0 && !shell_dispatch(sh, &a))
+		sh->failed = true;
+	shell_args_free(&a);
+}
+
+/* --- cutting text into commands ----------------------------------------------- */
+
+static bool is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* The end of the command starting at p: a newline, or a ';' outside quotes. */
+static const char *command_end(const char *p)
+{
+	bool quoted = false;
+	for (; *p && *p != '\n'; p++) {
+		if (quoted && *p == '\\' && p[1] && p[1] != '\n')
+			p++;
+		else if (*p == '"')
+			quoted = !quoted;
+		else if (!quoted && *p == ';')
+			break;
+	}
+	return p;
+}
+
+/* Runs the command in [p, end), unless it is blank. */
+static void shell_run_slice(struct shell *sh, const char *p, const char *end)
+{
+	while (end > p && is_blank(end[-1]))
+		end--;
+	if (end == p)
+		return;
+	char *cmd = kstrndup(p, (size_t)(end - p));
+	if (!cmd) {
+		shell_error("shell", "out of memory for a command of %zu bytes", (size_t)(end - p));
+		sh->failed = true;
+		return;
+	}
+	shell_run_command(sh, cmd);
+	kfree(cmd);
+}
+
+/* Runs each command of text in turn, until the end or `exit`. A '#' at the
+ * start of a command comments out the rest of its line. */
+static void shell_run_text(struct shell *sh, const char *text)
+{
+	const char *p = text;
+	while (!sh->exiting) {
+		while (is_blank(*p) || *p == ';' || *p == '\n')
+			p++;
+		if (!*p)
+			break;
+		const char *end = *p == '#' ? strchr(p, '\n') : command_end(p);
+		if (!end)
+			break; /* a comment on the last line */
+		if (*p != '#')
+			shell_run_slice(sh, p, end);
+		p = *end ? end + 1 : end;
+	}
+}
+
+/* --- the console ------------------------------------------------------------- */
+
+/* Reads a line (without its newline) into buf. False at end of input when
+ * nothing was read. A line that does not fit is read to its end and
+ * reported through *too_long. */
+static bool console_read_line(char *buf, size_t cap, bool *too_long)
+{
+	size_t len = 0;
+	int c;
+	*too_long = false;
+	while ((c = console_getc()) >= 0 && c != '\n') {
+		if (len + 1 < cap)
+			buf[len++] = (char)c;
+		else
+			*too_long = true;
+	}
+	buf[len] = '\0';
+	return c >= 0 || len > 0 || *too_long;
+}
+
+static void shell_run_console(struct shell *sh)
+{
+	char *line = kmalloc(SHELL_LINE_MAX);
+	if (!line) {
+		shell_error("shell", "out of memory for the line buffer");
+		return;
+	}
+	bool interactive = console_interactive();
+	while (!sh->exiting) {
+		if (interactive)
+			kprintf(SHELL_PROMPT);
+		bool too_long;
+		if (!console_read_line(line, SHELL_LINE_MAX, &too_long))
+			break;
+		if (too_long)
+			shell_error("shell", "line longer than %d bytes ignored", SHELL_LINE_MAX - 1);
+		else
+			shell_run_text(sh, line);
+	}
+	if (interactive && !sh->exiting)
+		kprintf("\n"); /* end the prompt line after ^D */
+	kfree(line);
+}
+
+int shell_main(const char *commands)
+{
+	struct shell sh = { .echo = commands != NULL };
+	if (commands)
+		shell_run_text(&sh, commands);
+	else
+		shell_run_console(&sh);
+	if (sh.exiting)
+		return sh.exit_status;
+	return commands && sh.failed ? 1 : 0;
+}

@@ -1,0 +1,85 @@
+/* The shell cell's private header: the command table entry, the word list
+ * a command line is split into, and the handlers each command file provides.
+ * The kernel sees only shell_main. */
+#ifndef CELLS_SHELL_H
+#define CELLS_SHELL_H
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cell.h"
+#include "compiler.h"
+#include "heap.h"
+
+/* Entry point, called by the kernel. commands: ';'/newline separated text to
+ * run (each echoed after a prompt), or NULL to read lines from the console.
+ * Returns 0, 1 if a command of a commands text failed, or exit's status. */
+int shell_main(const char *commands);
+
+/* Console input, exported by the nano_core. */
+extern int console_getc(void);          /* next byte, or -1 at end of input */
+extern bool console_interactive(void);  /* a person is typing: prompt */
+
+#define SHELL_PROMPT "theseus> "
+#define SHELL_MAX_WORDS 16
+#define SHELL_STR_(x) #x
+#define SHELL_STR(x) SHELL_STR_(x)
+
+/* One command line split into words. argv[0] is the command name; the words
+ * point into buf, which shell_args_free releases. */
+struct shell_args {
+	size_t argc;
+	const char *argv[SHELL_MAX_WORDS];
+	bool quoted[SHELL_MAX_WORDS]; /* the word was (partly) double-quoted */
+	char *buf;
+};
+
+/* Splits line into words; quotes group words, \" \\ \n \t escape inside
+ * quotes. Returns NULL, or a message saying why the line is malformed (then
+ * out holds nothing to free). */
+const char *shell_tokenize(const char *line, struct shell_args *out) NONNULL(1, 2) MUST_USE;
+void shell_args_free(struct shell_args *a) NONNULL(1);
+
+/* What one run of the shell carries from command to command. */
+struct shell {
+	bool echo;       /* print "theseus> cmd" before running cmd */
+	bool failed;     /* some command failed */
+	bool exiting;    /* `exit` ran */
+	int exit_status; /* its status */
+};
+
+typedef bool (*shell_handler)(struct shell *sh, const struct shell_args *a);
+
+struct shell_cmd {
+	const char *name;
+	const char *usage;  /* the arguments, e.g. "<cell> [--rev]" */
+	size_t min_args, max_args; /* not counting the name */
+	shell_handler run;  /* true on success */
+	const char *help;
+};
+
+/* Prints "<cmd>: <message>" as one line. */
+void shell_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);
+/* The cell called name in the root namespace, or NULL after an error line
+ * (naming the image to load when there is one). */
+struct cell *shell_find_cell(const char *cmd, const char *name) NONNULL(1, 2);
+/* Prints "a, b, c" for n cells. */
+void shell_print_cell_names(const struct cell *const *cells, size_t n);
+/* cell_dependencies or cell_dependents. */
+typedef size_t (*shell_cell_query)(const struct cell *c, const struct cell **out, size_t cap);
+/* The cells q finds for c in a fresh array to kfree, their count in *n.
+ * NULL when there are none, or (with *n > 0) when memory ran out. */
+const struct cell **shell_query_cells(shell_cell_query q, const struct cell *c, size_t *n)
+	ALLOCATOR(kfree) MUST_USE NONNULL(1, 2, 3);
+
+/* cmd_cells.c: what is loaded */
+bool cmd_ls(struct shell *sh, const struct shell_args *a);
+bool cmd_ns(struct shell *sh, const struct shell_args *a);
+bool cmd_syms(struct shell *sh, const struct shell_args *a);
+/* cmd_deps.c: the dependency graph */
+bool cmd_deps(struct shell *sh, const struct shell_args *a);
+/* cmd_load.c: changing what is loaded, and running it */
+bool cmd_load(struct shell *sh, const struct shell_args *a);
+bool cmd_unload(struct shell *sh, const struct shell_args *a);
+bool cmd_call(struct shell *sh, const struct shell_args *a);
+
+#endif

@@ -1,0 +1,173 @@
+/* The cell system's setup and teardown, and the queries over the
+ * dependency graph: which cells a cell uses or is used by, what a task
+ * entering a function can reach, and which cell holds an address. */
+#include "diag.h"
+#include "export.h"
+#include "heap.h"
+#include "load.h"
+
+static struct namespace *root;
+
+struct namespace *ns_root(void) { return root; }
+
+err_t cells_init(const struct hal_boot_info *info)
+{
+	err_t e = ns_create("root", NULL, &root);
+	if (!e)
+		e = nano_core_cells(root, info);
+	if (!e)
+		e = images_index(info);
+	if (e)
+		cells_fini();
+	return e;
+}
+
+/* Unloads loaded cells dependents-first, then the builtin ones. */
+void cells_fini(void)
+{
+	if (!root)
+		return;
+	bool progress = true;
+	while (progress) {
+		progress = false;
+		struct list *pos, *tmp;
+		list_for_each_safe(pos, tmp, &root->cells) {
+			struct cell *c = list_entry(pos, struct cell, link);
+			struct cell_diag d;
+			if (!c->builtin && cell_unload(c, &d) == E_OK)
+				progress = true;
+		}
+	}
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &root->cells) {
+		struct cell *c = list_entry(pos, struct cell, link);
+		ns_remove_cell(root, c);
+		cell_free(c);
+	}
+	ns_destroy(root);
+	root = NULL;
+	images_fini();
+}
+
+size_t cell_region_size(const struct cell *c, enum cell_region r)
+{
+	if (c->builtin) {
+		size_t total = 0;
+		for (size_t i = 0; i < c->n_sections; i++)
+			total += c->sections[i].region == r ? c->sections[i].size : 0;
+		return total;
+	}
+	const struct mapped_pages *m = r == REGION_TEXT ? &c->text.m : r == REGION_RODATA ? &c->rodata : &c->data.m;
+	return mp_size(m);
+}
+
+static bool add_unique(const struct cell **out, size_t cap, size_t *n, const struct cell *c)
+{
+	size_t lim = MIN(*n, cap);
+	for (size_t i = 0; i < lim; i++)
+		if (out && out[i] == c)
+			return false;
+	if (out && *n < cap)
+		out[*n] = c;
+	(*n)++;
+	return true;
+}
+
+size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &c->sections[i].edges_out) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			add_unique(out, cap, &n, e->sym->section->cell);
+		}
+	}
+	return n;
+}
+
+size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &c->sections[i].edges_in) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, in_link);
+			if (e->from->cell != c)
+				add_unique(out, cap, &n, e->from->cell);
+		}
+	}
+	return n;
+}
+
+const struct cell_section *cell_section_at(uintptr_t addr)
+{
+	for (const struct namespace *ns = root; ns; ns = NULL) {
+		struct list *pos;
+		list_for_each(pos, &ns->cells) {
+			const struct cell *c = list_entry(pos, struct cell, link);
+			for (size_t i = 0; i < c->n_sections; i++) {
+				const struct cell_section *s = &c->sections[i];
+				if (addr >= s->addr && addr - s->addr < MAX(s->size, 1))
+					return s;
+			}
+		}
+	}
+	return NULL;
+}
+
+const struct cell_symbol *cell_symbol_at(uintptr_t addr)
+{
+	const struct cell_section *s = cell_section_at(addr);
+	if (!s)
+		return NULL;
+	const struct cell *c = s->cell;
+	const struct cell_symbol *best = NULL;
+	for (size_t i = 0; i < c->n_symbols; i++) {
+		const struct cell_symbol *y = &c->symbols[i];
+		if (y->addr <= addr && (!best || y->addr > best->addr) && (addr - y->addr < MAX(y->size, 1)))
+			best = y;
+	}
+	return best;
+}
+
+/* Cells reachable from the section holding fn: a breadth-first walk over
+ * outgoing edges (what a task entering fn can touch). */
+size_t cell_reachable_from(uintptr_t fn, const struct cell **out, size_t cap)
+{
+	const struct cell_section *start = cell_section_at(fn);
+	if (!start || !out || !cap)
+		return 0;
+	size_t n = 0;
+	add_unique(out, cap, &n, start->cell);
+	for (size_t i = 0; i < MIN(n, cap); i++) {
+		const struct cell *c = out[i];
+		for (size_t k = 0; k < c->n_sections; k++) {
+			struct list *pos;
+			list_for_each(pos, &c->sections[k].edges_out) {
+				const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+				add_unique(out, cap, &n, e->sym->section->cell);
+			}
+		}
+	}
+	return MIN(n, cap);
+}
+
+EXPORT_KERNEL(ns_root);
+EXPORT_KERNEL(ns_create);
+EXPORT_KERNEL(ns_destroy);
+EXPORT_KERNEL(ns_resolve);
+EXPORT_KERNEL(ns_find_cell);
+EXPORT_KERNEL(cell_load);
+EXPORT_KERNEL(cell_load_image);
+EXPORT_KERNEL(cell_unload);
+EXPORT_KERNEL(cell_image_find);
+EXPORT_KERNEL(cell_images);
+EXPORT_KERNEL(cell_region_size);
+EXPORT_KERNEL(cell_section_at);
+EXPORT_KERNEL(cell_symbol_at);
+EXPORT_KERNEL(cell_dependencies);
+EXPORT_KERNEL(cell_dependents);
+EXPORT_KERNEL(cell_reachable_from);
+EXPORT_KERNEL(cell_diag_format);
+EXPORT_KERNEL(reloc_type_name);

@@ -1,0 +1,10 @@
+/* Filling loader diagnostics; private to kernel/cell. */
+#ifndef CELL_DIAG_H
+#define CELL_DIAG_H
+#include "cell.h"
+
+/* Records error e with its location (any may be NULL) and returns e. */
+err_t diag_set(struct cell_diag *d, err_t e, const char *section, const char *symbol,
+	       const uint64_t *offset, const char *fmt, ...) PRINTF_LIKE(6, 7);
+
+#endif

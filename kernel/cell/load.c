@@ -1,0 +1,255 @@
+/* Loading and unloading cells: the one entry point for each.
+ * cell_load finds the image, first loads (recursively) the images that
+ * provide its missing symbols, then runs the stages on it: parse, place,
+ * resolve, relocate + record edges, commit. A failure anywhere unloads
+ * everything this call loaded, so the system is left as it was. */
+#include "diag.h"
+#include "hal/memory.h"
+#include "heap.h"
+#include "load.h"
+#include "panic.h"
+
+#define MAX_LOAD_DEPTH 32
+
+/* Cells loaded by one top-level cell_load, in load order, for rollback. */
+struct load_txn {
+	struct cell *loaded[64];
+	size_t n;
+	const char *loading[MAX_LOAD_DEPTH]; /* the chain being loaded, for cycle reports */
+	size_t depth;
+};
+
+static void ctx_release(struct load_ctx *ctx)
+{
+	for (int r = 0; r < REGION_COUNT; r++)
+		mp_unmap_rw(&ctx->region[r]);
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &ctx->edges) kfree(list_entry(pos, struct dep_edge, out_link));
+	kfree(ctx->secmap);
+	kfree(ctx->symaddr);
+	kfree(ctx->import);
+	kfree(ctx->gotslot);
+	if (ctx->cell)
+		cell_free(ctx->cell);
+}
+
+static err_t ctx_init(struct load_ctx *ctx, struct namespace *ns, struct cell_diag *diag)
+{
+	const struct elf_obj *o = &ctx->obj;
+	ctx->ns = ns;
+	ctx->diag = diag;
+	list_init(&ctx->edges);
+	ctx->cell = kzalloc(sizeof *ctx->cell);
+	ctx->secmap = kzalloc(o->shnum * sizeof *ctx->secmap);
+	ctx->symaddr = kzalloc(o->nsyms * sizeof *ctx->symaddr);
+	ctx->import = kzalloc(o->nsyms * sizeof *ctx->import);
+	ctx->gotslot = kzalloc(o->nsyms * sizeof *ctx->gotslot);
+	if (!ctx->cell || !ctx->secmap || !ctx->symaddr || !ctx->import || !ctx->gotslot)
+		return diag_set(diag, E_NOMEM, NULL, NULL, NULL, "loader bookkeeping");
+	struct cell *c = ctx->cell;
+	strlcpy(c->name, o->info->name, sizeof c->name);
+	c->class = o->info->class;
+	c->version = o->info->version;
+	c->ns = ns;
+	list_init(&c->link);
+	return E_OK;
+}
+
+/* Stage 5: make the regions read-only/executable, publish the exports and
+ * link the edges into their targets. Nothing here can fail after the
+ * namespace accepted the symbols. */
+static err_t commit(struct load_ctx *ctx)
+{
+	struct cell *c = ctx->cell;
+	err_t e = ns_add_cell(ctx->ns, c, ctx->diag);
+	if (e)
+		return e;
+	if (ctx->region[REGION_TEXT].m.pages.count) {
+		e = mp_remap_rw_to_rx(&ctx->region[REGION_TEXT], &c->text);
+		hal_code_patched((const void *)mp_start(&c->text.m), mp_size(&c->text.m));
+	}
+	if (!e && ctx->region[REGION_RODATA].m.pages.count)
+		e = mp_remap_rw_to_ro(&ctx->region[REGION_RODATA], &c->rodata);
+	if (e) {
+		ns_remove_cell(ctx->ns, c);
+		return diag_set(ctx->diag, e, NULL, NULL, NULL, "cannot protect the cell's regions");
+	}
+	c->data = ctx->region[REGION_DATA];
+	ctx->region[REGION_DATA] = (struct mapped_pages_rw){ 0 };
+	struct list *pos, *tmp;
+	list_for_each_safe(pos, tmp, &ctx->edges) {
+		struct dep_edge *edge = list_entry(pos, struct dep_edge, out_link);
+		list_remove(&edge->out_link);
+		list_push_back(&edge->from->edges_out, &edge->out_link);
+		list_push_back(&edge->sym->section->edges_in, &edge->in_link);
+	}
+	ctx->cell = NULL; /* the namespace owns it now */
+	return E_OK;
+}
+
+static err_t load_object(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
+			 struct cell_diag *diag)
+{
+	struct load_ctx ctx = { 0 };
+	err_t e = elf_parse(bytes, size, &ctx.obj, diag);
+	if (!e && ns_find_cell(ns, ctx.obj.info->name))
+		e = diag_set(diag, E_EXISTS, NULL, NULL, NULL, "a cell of that name is already loaded");
+	struct cell *c = NULL;
+	if (!e)
+		e = ctx_init(&ctx, ns, diag);
+	if (!e)
+		e = place_sections(&ctx);
+	if (!e)
+		e = resolve_symbols(&ctx);
+	if (!e)
+		e = apply_relocations(&ctx);
+	if (!e) {
+		c = ctx.cell;
+		e = commit(&ctx);
+	}
+	ctx_release(&ctx);
+	if (!e)
+		*out = c;
+	return e;
+}
+
+static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn *txn,
+			 struct cell **out, struct cell_diag *diag);
+
+/* Loads, first, every image providing a symbol this object is missing. */
+static err_t load_providers(struct namespace *ns, const void *bytes, size_t size,
+			    struct load_txn *txn, struct cell_diag *diag)
+{
+	struct elf_obj obj;
+	err_t e = elf_parse(bytes, size, &obj, diag);
+	const char *missing;
+	while (!e && (missing = first_missing_symbol(&obj, ns))) {
+		const struct hal_cell_image *img = image_providing(missing);
+		if (!img)
+			return diag_set(diag, E_UNDEF_SYMBOL, NULL, missing, NULL,
+					"no cell in namespace %s exports it, and no cell image provides it",
+					ns->name);
+		struct cell *dep;
+		e = load_in_txn(ns, img->name, txn, &dep, diag);
+		if (!e && first_missing_symbol(&obj, ns) == missing)
+			e = diag_set(diag, E_UNDEF_SYMBOL, NULL, missing, NULL, "image %s did not provide it",
+				     img->name);
+	}
+	return e;
+}
+
+static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn *txn,
+			 struct cell **out, struct cell_diag *diag)
+{
+	strlcpy(diag->cell, name, sizeof diag->cell);
+	const struct hal_cell_image *img = cell_image_find(name);
+	if (!img)
+		return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL, "no cell image of that name");
+	for (size_t i = 0; i < txn->depth; i++)
+		if (!strcmp(txn->loading[i], name))
+			return diag_set(diag, E_INVAL, NULL, NULL, NULL,
+					"dependency cycle: %s needs %s, which is still being loaded",
+					txn->loading[txn->depth - 1], name);
+	if (txn->depth == MAX_LOAD_DEPTH || txn->n == ARRAY_LEN(txn->loaded))
+		return diag_set(diag, E_TOOBIG, NULL, NULL, NULL, "too many dependent cells in one load");
+	txn->loading[txn->depth++] = name;
+	err_t e = load_providers(ns, img->addr, img->size, txn, diag);
+	if (!e) {
+		strlcpy(diag->cell, name, sizeof diag->cell);
+		e = load_object(ns, img->addr, img->size, out, diag);
+	}
+	txn->depth--;
+	if (!e)
+		txn->loaded[txn->n++] = *out;
+	return e;
+}
+
+err_t cell_load(struct namespace *ns, const char *name, struct cell **out, struct cell_diag *diag)
+{
+	*diag = (struct cell_diag){ 0 };
+	if (ns_find_cell(ns, name)) {
+		strlcpy(diag->cell, name, sizeof diag->cell);
+		return diag_set(diag, E_EXISTS, NULL, NULL, NULL, "already loaded in namespace %s", ns->name);
+	}
+	struct load_txn *txn = kzalloc(sizeof *txn);
+	if (!txn)
+		return diag_set(diag, E_NOMEM, NULL, NULL, NULL, "load transaction");
+	struct cell *c = NULL;
+	err_t e = load_in_txn(ns, name, txn, &c, diag);
+	if (e) {
+		struct cell_diag undo;
+		while (txn->n) /* newest first: each depends only on older ones */
+			if (cell_unload(txn->loaded[--txn->n], &undo))
+				panic("cell_load: cannot roll back %s", undo.cell);
+	} else if (out) {
+		*out = c;
+	}
+	kfree(txn);
+	return e;
+}
+
+err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
+		      struct cell_diag *diag)
+{
+	*diag = (struct cell_diag){ 0 };
+	struct cell *c = NULL;
+	err_t e = load_object(ns, bytes, size, &c, diag);
+	if (!e && out)
+		*out = c;
+	return e;
+}
+
+/* The first cell other than c that has an edge into c. */
+static const struct cell *first_dependent(const struct cell *c, const struct dep_edge **edge)
+{
+	for (size_t i = 0; i < c->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &c->sections[i].edges_in) {
+			*edge = list_entry(pos, struct dep_edge, in_link);
+			if ((*edge)->from->cell != c)
+				return (*edge)->from->cell;
+		}
+	}
+	return NULL;
+}
+
+err_t cell_unload(struct cell *c, struct cell_diag *diag)
+{
+	*diag = (struct cell_diag){ 0 };
+	strlcpy(diag->cell, c->name, sizeof diag->cell);
+	if (c->builtin)
+		return diag_set(diag, E_INVAL, NULL, NULL, NULL, "part of the nano_core; it cannot be unloaded");
+	const struct dep_edge *edge;
+	const struct cell *user = first_dependent(c, &edge);
+	if (user) {
+		const struct cell *others[16];
+		size_t n = cell_dependents(c, others, ARRAY_LEN(others));
+		return diag_set(diag, E_DEPENDED_ON, edge->sym->section->name, edge->sym->name, NULL,
+				"%zu cell(s) depend on it, e.g. %s (%s+%#llx)", n, user->name,
+				edge->from->name, (unsigned long long)edge->offset);
+	}
+	ns_remove_cell(c->ns, c);
+	cell_free(c);
+	return E_OK;
+}
+
+void cell_free(struct cell *c)
+{
+	for (size_t i = 0; i < c->n_sections; i++) {
+		struct list *pos, *tmp;
+		list_for_each_safe(pos, tmp, &c->sections[i].edges_out) {
+			struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			list_remove(&e->in_link);
+			kfree(e);
+		}
+		kfree((void *)c->sections[i].name);
+	}
+	for (size_t i = 0; i < c->n_symbols; i++)
+		kfree((void *)c->symbols[i].name);
+	kfree(c->sections);
+	kfree(c->symbols);
+	mp_unmap_rx(&c->text);
+	mp_unmap(&c->rodata);
+	mp_unmap_rw(&c->data);
+	kfree(c);
+}

@@ -1,0 +1,47 @@
+/* The state of one cell while it is being loaded, passed through the
+ * stages in order: parse (parse.c) -> place (place.c) -> resolve
+ * (resolve.c) -> relocate and record edges (relocate.c) -> commit
+ * (load.c). Private to kernel/cell. */
+#ifndef CELL_LOAD_H
+#define CELL_LOAD_H
+#include "cell.h"
+#include "elf.h"
+
+struct load_ctx {
+	struct namespace *ns;
+	struct elf_obj obj;
+	struct cell *cell;               /* being built; owned by the ctx until commit */
+	struct cell_section **secmap;    /* by ELF section index; NULL = not loaded */
+	uintptr_t *symaddr;              /* by symbol index: resolved address */
+	const struct cell_symbol **import; /* by symbol index: the other cell's symbol, if undefined */
+	uint32_t *gotslot;               /* by symbol index: 1 + GOT slot, 0 = none */
+	struct mapped_pages_rw region[REGION_COUNT]; /* writable until commit */
+	size_t region_size[REGION_COUNT];
+	uint64_t *got;                   /* inside the rodata region */
+	size_t got_slots;
+	struct list edges;               /* new dep_edges, linked by out_link until commit */
+	struct cell_diag *diag;
+};
+
+err_t place_sections(struct load_ctx *ctx) MUST_USE;
+err_t resolve_symbols(struct load_ctx *ctx) MUST_USE;
+err_t apply_relocations(struct load_ctx *ctx) MUST_USE;
+
+/* The first undefined, non-weak symbol of obj that ns cannot resolve. */
+const char *first_missing_symbol(const struct elf_obj *obj, const struct namespace *ns);
+/* Whether a symbol of obj is exported (global or weak, defined, not hidden). */
+bool symbol_exported(const struct elf_obj *obj, const Elf64_Sym *s);
+
+/* namespace.c */
+err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag) MUST_USE;
+void ns_remove_cell(struct namespace *ns, struct cell *c);
+/* images.c */
+err_t images_index(const struct hal_boot_info *info) MUST_USE;
+void images_fini(void);
+const struct hal_cell_image *image_providing(const char *symbol);
+/* nano_core.c */
+err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info) MUST_USE;
+/* Frees what a cell owns (memory, sections, symbols, outgoing edges). */
+void cell_free(struct cell *c);
+
+#endif

@@ -1,0 +1,156 @@
+/* Cells: loading, linking and unloading relocatable objects at run time,
+ * namespaces of their symbols, and the per-section dependency edges that
+ * every cross-cell relocation leaves behind (DESIGN.md §1, §3).
+ *
+ * One entry point per action: cell_load (parse, place, resolve, relocate,
+ * record edges, commit; recursive and atomic), cell_unload (refused while
+ * depended on). The structs below are read-only views for queries (shell,
+ * tests); only kernel/cell changes them. */
+#ifndef KERNEL_CELL_H
+#define KERNEL_CELL_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "err.h"
+#include "hal/boot.h"
+#include "klib.h"
+#include "mm.h"
+
+/* --- the info record every cell object carries --------------------------- */
+#define CELL_INFO_MAGIC 0x4c4c4543u /* "CELL" */
+#define CELL_INFO_SECTION ".theseus.cell_info"
+#define CELL_NAME_MAX 48
+
+enum cell_class { CELL_KERNEL = 1, CELL_APP = 2 };
+
+struct cell_info_record {
+	uint32_t magic;
+	uint32_t class; /* enum cell_class */
+	uint32_t version;
+	uint32_t reserved;
+	char name[CELL_NAME_MAX];
+};
+_Static_assert(sizeof(struct cell_info_record) == 64, "the record layout is part of the object format");
+
+/* In exactly one file of each cell: CELL_INFO("hello", CELL_APP, 1); */
+#define CELL_INFO(cell_name, cls, ver)                                              \
+	__attribute__((used, section(CELL_INFO_SECTION), aligned(8))) static const   \
+	struct cell_info_record theseus_cell_info = { CELL_INFO_MAGIC, (cls), (ver), 0, cell_name }
+
+/* --- what went wrong, and where ------------------------------------------- */
+struct cell_diag {
+	err_t err;
+	char cell[CELL_NAME_MAX];
+	char section[64];
+	char symbol[96];
+	uint64_t offset;
+	bool has_offset;
+	char detail[160];
+};
+/* One line: "cell hello: section .text.x offset 0xc symbol kprintf: relocation overflow (...)" */
+int cell_diag_format(const struct cell_diag *d, char *buf, size_t cap) NONNULL(1, 2);
+
+/* --- the run-time shape of a loaded cell ---------------------------------- */
+enum cell_region { REGION_TEXT, REGION_RODATA, REGION_DATA, REGION_COUNT };
+
+struct cell;
+
+struct cell_section {
+	struct cell *cell;
+	const char *name;
+	uintptr_t addr;
+	size_t size;
+	enum cell_region region;
+	struct list edges_out; /* struct dep_edge.out_link: what this section uses */
+	struct list edges_in;  /* struct dep_edge.in_link: who uses this section */
+};
+
+struct cell_symbol {
+	const char *name;
+	struct cell_section *section; /* NULL for absolute symbols */
+	uintptr_t addr;
+	size_t size;
+	bool is_func;
+	bool app_visible; /* may be linked by app-class cells */
+};
+
+/* One relocation that crosses a cell boundary: everything a rewrite needs. */
+struct dep_edge {
+	struct cell_section *from;     /* the section holding the relocated site */
+	uint64_t offset;               /* site offset within from */
+	uint32_t type;                 /* R_X86_64_* */
+	int64_t addend;
+	const struct cell_symbol *sym; /* what it resolved to */
+	uint64_t *got_slot;            /* GOT-relative types: the slot holding the address */
+	struct list out_link, in_link;
+};
+
+struct namespace;
+
+struct cell {
+	char name[CELL_NAME_MAX];
+	enum cell_class class;
+	uint32_t version;
+	bool builtin; /* a nano_core subsystem, not loaded from an object */
+	struct namespace *ns;
+	struct cell_section *sections;
+	size_t n_sections;
+	struct cell_symbol *symbols; /* exported symbols */
+	size_t n_symbols;
+	struct mapped_pages_rx text;
+	struct mapped_pages rodata;
+	struct mapped_pages_rw data;
+	struct list link; /* in its namespace */
+};
+
+struct namespace {
+	char name[32];
+	struct namespace *parent;
+	struct hmap symbols; /* name -> struct cell_symbol */
+	struct list cells;
+};
+
+/* --- setup ----------------------------------------------------------------- */
+/* Creates the root namespace, represents the nano_core as cells, and indexes
+ * the exports of the HAL's cell images for dependency loading. */
+err_t cells_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);
+void cells_fini(void);
+struct namespace *ns_root(void);
+
+/* --- namespaces -------------------------------------------------------------- */
+err_t ns_create(const char *name, struct namespace *parent, struct namespace **out) MUST_USE NONNULL(1, 3);
+void ns_destroy(struct namespace *ns); /* only when it holds no cells */
+/* Finds sym in ns, then in its parents. */
+const struct cell_symbol *ns_resolve(const struct namespace *ns, const char *sym) NONNULL(1, 2);
+struct cell *ns_find_cell(const struct namespace *ns, const char *name) NONNULL(1, 2);
+
+/* --- load and unload ------------------------------------------------------- */
+/* Loads the cell image called name (and, first, the images providing its
+ * missing symbols). All or nothing: on error nothing of it stays loaded. */
+err_t cell_load(struct namespace *ns, const char *name, struct cell **out, struct cell_diag *diag)
+	MUST_USE NONNULL(1, 2, 4);
+/* Loads a cell from bytes in memory (tests, fuzzing, swap). */
+err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
+		      struct cell_diag *diag) MUST_USE NONNULL(1, 2, 5);
+/* Frees a cell nothing depends on; otherwise E_DEPENDED_ON naming a dependent. */
+err_t cell_unload(struct cell *c, struct cell_diag *diag) MUST_USE NONNULL(1, 2);
+
+/* --- queries --------------------------------------------------------------- */
+const struct hal_cell_image *cell_image_find(const char *name) NONNULL(1);
+size_t cell_images(const struct hal_cell_image **out) NONNULL(1);
+size_t cell_region_size(const struct cell *c, enum cell_region r) NONNULL(1);
+/* The section and symbol containing addr, for reports ("hello:.text.f+0x12"). */
+const struct cell_section *cell_section_at(uintptr_t addr);
+const struct cell_symbol *cell_symbol_at(uintptr_t addr);
+/* Distinct cells c depends on / that depend on c. Returns the count; fills
+ * at most cap entries of out. */
+size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t cap) NONNULL(1);
+size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap) NONNULL(1);
+/* Cells reachable from the section containing fn, following edges out. */
+size_t cell_reachable_from(uintptr_t fn, const struct cell **out, size_t cap);
+/* The relocation type's name, e.g. "R_X86_64_PLT32". */
+const char *reloc_type_name(uint32_t type);
+
+#endif

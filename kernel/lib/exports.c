@@ -1,0 +1,35 @@
+/* The support library's entries in the nano_core export table. Every cell
+ * may use them (compilers emit calls to mem* on their own), so all are
+ * app-visible. */
+#include "export.h"
+#include "klib.h"
+
+EXPORT_APP(memcpy);
+EXPORT_APP(memmove);
+EXPORT_APP(memset);
+EXPORT_APP(memcmp);
+EXPORT_APP(memchr);
+EXPORT_APP(strlen);
+EXPORT_APP(strnlen);
+EXPORT_APP(strcmp);
+EXPORT_APP(strncmp);
+EXPORT_APP(strchr);
+EXPORT_APP(strrchr);
+EXPORT_APP(strlcpy);
+EXPORT_APP(str_starts_with);
+EXPORT_APP(str_to_i64);
+EXPORT_APP(str_to_u64);
+EXPORT_APP(kvsnprintf);
+EXPORT_APP(ksnprintf);
+EXPORT_APP(kprintf);
+EXPORT_APP(kvprintf);
+EXPORT_APP(hmap_init);
+EXPORT_APP(hmap_destroy);
+EXPORT_APP(hmap_insert);
+EXPORT_APP(hmap_put);
+EXPORT_APP(hmap_get);
+EXPORT_APP(hmap_contains);
+EXPORT_APP(hmap_remove);
+EXPORT_APP(hmap_iter_init);
+EXPORT_APP(hmap_iter_next);
+EXPORT_APP(hash_str);
