@@ -108,12 +108,24 @@ static void print_dependents(const struct cell *c)
 	kfree(cells);
 }
 
+static const struct cell *shell_own_cell(void)
+{
+	const struct cell_section *s = cell_section_at((uintptr_t)&cmd_unload);
+	return s ? s->cell : NULL;
+}
+
 bool cmd_unload(struct shell *sh, const struct shell_args *a)
 {
 	const char *name = a->argv[1];
 	struct cell *c = ns_find_cell(ns_root(), name);
 	if (!c) {
 		shell_error("unload", "cell %s is not loaded", name);
+		return false;
+	}
+	if (c == shell_own_cell()) {
+		/* Nothing records that the kernel is running the shell, so the
+		 * loader would let it free the code this command returns to. */
+		shell_error("unload", "cell %s is the running shell; it cannot unload itself", name);
 		return false;
 	}
 	struct cell_diag diag = { 0 };
@@ -159,8 +171,7 @@ static const struct cell_symbol *resolve_function(const char *name)
 	const struct namespace *ns = ns_root();
 	const struct cell_symbol *s = ns_resolve(ns, name);
 	if (!s)
-		shell_error("call", "no symbol %s in namespace %s ('syms <cell>' lists a cell's)", name,
-			    ns->name);
+		shell_error("call", "no symbol %s in namespace %s or its parents", name, ns->name);
 	else if (!s->is_func)
 		shell_error("call", "%s is a %zu-byte object in %s, not a function", name, s->size,
 			    s->section ? s->section->cell->name : "<abs>");

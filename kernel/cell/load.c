@@ -117,7 +117,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 			 struct cell **out, struct cell_diag *diag);
 
 /* Loads, first, every image providing a symbol this object is missing. */
-static err_t load_providers(struct namespace *ns, const void *bytes, size_t size,
+static err_t load_providers(struct namespace *ns, const char *name, const void *bytes, size_t size,
 			    struct load_txn *txn, struct cell_diag *diag)
 {
 	struct elf_obj obj;
@@ -125,15 +125,17 @@ static err_t load_providers(struct namespace *ns, const void *bytes, size_t size
 	const char *missing;
 	while (!e && (missing = first_missing_symbol(&obj, ns))) {
 		const struct hal_cell_image *img = image_providing(missing);
-		if (!img)
+		struct cell *dep;
+		if (img)
+			e = load_in_txn(ns, img->name, txn, &dep, diag); /* diag names img on error */
+		if (e)
+			break;
+		if (!img || first_missing_symbol(&obj, ns) == missing) {
+			strlcpy(diag->cell, name, sizeof diag->cell);
 			return diag_set(diag, E_UNDEF_SYMBOL, NULL, missing, NULL,
 					"no cell in namespace %s exports it, and no cell image provides it",
 					ns->name);
-		struct cell *dep;
-		e = load_in_txn(ns, img->name, txn, &dep, diag);
-		if (!e && first_missing_symbol(&obj, ns) == missing)
-			e = diag_set(diag, E_UNDEF_SYMBOL, NULL, missing, NULL, "image %s did not provide it",
-				     img->name);
+		}
 	}
 	return e;
 }
@@ -153,7 +155,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 	if (txn->depth == MAX_LOAD_DEPTH || txn->n == ARRAY_LEN(txn->loaded))
 		return diag_set(diag, E_TOOBIG, NULL, NULL, NULL, "too many dependent cells in one load");
 	txn->loading[txn->depth++] = name;
-	err_t e = load_providers(ns, img->addr, img->size, txn, diag);
+	err_t e = load_providers(ns, name, img->addr, img->size, txn, diag);
 	if (!e) {
 		strlcpy(diag->cell, name, sizeof diag->cell);
 		e = load_object(ns, img->addr, img->size, out, diag);

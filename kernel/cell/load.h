@@ -7,6 +7,9 @@
 #include "cell.h"
 #include "elf.h"
 
+/* The assembler's name for the GOT: resolved to the loading cell's own. */
+#define GOT_SYMBOL "_GLOBAL_OFFSET_TABLE_"
+
 struct load_ctx {
 	struct namespace *ns;
 	struct elf_obj obj;

@@ -23,7 +23,8 @@ const char *first_missing_symbol(const struct elf_obj *o, const struct namespace
 	for (size_t i = 1; i < o->nsyms; i++) {
 		const Elf64_Sym *s = &o->syms[i];
 		if (s->st_shndx == SHN_UNDEF && ELF64_ST_BIND(s->st_info) == STB_GLOBAL &&
-		    o->str[s->st_name] && !ns_resolve(ns, o->str + s->st_name))
+		    o->str[s->st_name] && strcmp(o->str + s->st_name, GOT_SYMBOL) &&
+		    !ns_resolve(ns, o->str + s->st_name))
 			return o->str + s->st_name;
 	}
 	return NULL;
@@ -34,6 +35,11 @@ static err_t resolve_undefined(struct load_ctx *ctx, size_t i, const Elf64_Sym *
 	const char *name = ctx->obj.str + s->st_name;
 	if (!name[0])
 		return diag_set(ctx->diag, E_BADELF, ".symtab", NULL, NULL, "undefined symbol %zu has no name", i);
+	if (!strcmp(name, GOT_SYMBOL)) {
+		/* gas names the GOT whenever it sees @GOTPCREL: it is this cell's own */
+		ctx->symaddr[i] = (uintptr_t)ctx->got;
+		return E_OK;
+	}
 	const struct cell_symbol *found = ns_resolve(ctx->ns, name);
 	if (!found) {
 		if (ELF64_ST_BIND(s->st_info) == STB_WEAK)

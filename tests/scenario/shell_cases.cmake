@@ -1,6 +1,8 @@
 # Scenario tests of the shell cell (cells/shell), include()d by this
 # folder's CMakeLists.txt after scenario() and SIM are defined. Each case is
 # what a person would type, with the lines the shell must answer beside it.
+# Commands below are separated by newlines ("\n"), as CMake would split a
+# ';' into two arguments; shell_semicolons shows ';' through $<SEMICOLON>.
 # With -c, the simulator's exit status is the shell's: 0, 1 if a command
 # failed, or the status given to `exit`.
 
@@ -17,13 +19,13 @@ scenario(shell_bad_command_keeps_going 1
 	--match "^shell: unknown command 'frobnicate' \\('help' lists the commands\\)$"
 	--match "^theseus> ls$"
 	--match "^cells in namespace "
-	-- ${SIM} -c "frobnicate; ls")
+	-- ${SIM} -c "frobnicate\nls")
 
 scenario(shell_bad_arguments_show_usage 1
 	--match "^syms: missing arguments \\(0 given\\)$"
 	--match "^  usage: syms <cell>$"
 	--match "^load: too many arguments \\(2 given\\)$"
-	-- ${SIM} -c "syms; load a b")
+	-- ${SIM} -c "syms\nload a b")
 
 scenario(shell_unterminated_quote 1
 	--match "^shell: unterminated \" quote in: call hello_main \"oops$"
@@ -34,13 +36,13 @@ scenario(shell_load_and_call_hello 0
 	--match "^loaded hello$"
 	--match "^Hello from the hello cell!$"
 	--match "^hello_main returned 0 \\(0x0\\)$"
-	-- ${SIM} -c "load hello; call hello_main")
+	-- ${SIM} -c "load hello\ncall hello_main")
 
 scenario(shell_ls_after_load 0
 	--match "^  hello +(app|kernel) +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+$"
 	--match "^  [a-z_]+ +kernel .* builtin$"
 	--nomatch "^  hello +[0-9]+ bytes$"
-	-- ${SIM} -c "load hello; ls")
+	-- ${SIM} -c "load hello\nls")
 
 scenario(shell_ls_lists_images_not_loaded 0
 	--match "^cell images not loaded:$"
@@ -55,7 +57,7 @@ scenario(shell_ns 0
 scenario(shell_syms_hello 0
 	--match "^hello exports [0-9]+ symbols:$"
 	--match "^  0x[0-9a-f]+ +[0-9]+ func +(app|kernel) +hello_main$"
-	-- ${SIM} -c "load hello; syms hello")
+	-- ${SIM} -c "load hello\nsyms hello")
 
 scenario(shell_syms_of_image_not_loaded 1
 	--match "^syms: cell hello is not loaded \\('load hello' loads it\\)$"
@@ -65,11 +67,11 @@ scenario(shell_deps_hello 0
 	--match "^deps of hello: [0-9]+ edges into [0-9]+ cells: .*nano_core"
 	--match "^  \\.text\\.hello_main\\+0xc R_X86_64_PLT32 kprintf-4 -> nano_core[a-z_]*:[^ ]+$"
 	--nomatch "-> hello:"
-	-- ${SIM} -c "load hello; deps hello")
+	-- ${SIM} -c "load hello\ndeps hello")
 
 scenario(shell_deps_rev_of_unused_cell 0
 	--match "^dependents of hello: 0 edges from 0 cells$"
-	-- ${SIM} -c "load hello; deps hello --rev")
+	-- ${SIM} -c "load hello\ndeps hello --rev")
 
 scenario(shell_deps_bad_option 1
 	--match "^deps: unknown option '--sideways' \\(usage: deps <cell> \\[--rev\\]\\)$"
@@ -78,16 +80,16 @@ scenario(shell_deps_bad_option 1
 scenario(shell_load_unknown_image 1
 	--match "^load: .*no_such_cell"
 	--match "^theseus> ls$"
-	-- ${SIM} -c "load no_such_cell; ls")
+	-- ${SIM} -c "load no_such_cell\nls")
 
 scenario(shell_load_twice 1
 	--match "^load: cell hello is already loaded$"
-	-- ${SIM} -c "load hello; load hello")
+	-- ${SIM} -c "load hello\nload hello")
 
 scenario(shell_unload 0
 	--match "^unloaded hello$"
 	--match "^  hello +[0-9]+ bytes$"
-	-- ${SIM} -c "load hello; unload hello; ls")
+	-- ${SIM} -c "load hello\nunload hello\nls")
 
 scenario(shell_unload_not_loaded 1
 	--match "^unload: cell hello is not loaded$"
@@ -100,7 +102,7 @@ scenario(shell_call_unknown_symbol 1
 scenario(shell_call_bad_argument 1
 	--match "^call: argument 1 'twelve' is not an integer"
 	--nomatch "Hello from the hello cell"
-	-- ${SIM} -c "load hello; call hello_main twelve")
+	-- ${SIM} -c "load hello\ncall hello_main twelve")
 
 scenario(shell_call_too_many_arguments 1
 	--match "^call: too many arguments \\(8 given\\)$"
@@ -109,7 +111,7 @@ scenario(shell_call_too_many_arguments 1
 scenario(shell_exit_status 3
 	--match "^theseus> exit 3$"
 	--nomatch "^theseus> ls$"
-	-- ${SIM} -c "exit 3; ls")
+	-- ${SIM} -c "exit 3\nls")
 
 scenario(shell_exit_bad_status 1
 	--match "^exit: status 'soon' is not a number from 0 to 255$"
@@ -124,3 +126,10 @@ scenario(shell_command_file 0
 	--nomatch "^theseus> #"
 	--nomatch "^theseus> $"
 	-- ${SIM} ${CMAKE_CURRENT_SOURCE_DIR}/shell_script.txt)
+
+scenario(shell_semicolons 0
+	--match "^theseus> load hello$"
+	--match "^theseus> call hello_main$"
+	--match "^Hello from the hello cell!$"
+	--match "^theseus> call hello_main \"a$<SEMICOLON>b\" 2$"
+	-- ${SIM} -c "load hello$<SEMICOLON> call hello_main$<SEMICOLON>$<SEMICOLON> call hello_main \"a$<SEMICOLON>b\" 2")
