@@ -1,4 +1,6 @@
-/* Boots a small hosted machine (memory, mm, heap) for one unit test. */
+/* Boots a small hosted machine for one unit test: memory, mm and heap
+ * (tboot_setup), plus the cell system over the build's cell objects
+ * (tboot_setup_cells). Use as Check checked fixtures. */
 #ifndef TBOOT_H
 #define TBOOT_H
 #include "hal/boot.h"
@@ -8,5 +10,7 @@
 extern struct hal_boot_info tboot_info;
 void tboot_setup(void);
 void tboot_teardown(void);
+void tboot_setup_cells(void);
+void tboot_teardown_cells(void);
 
 #endif
