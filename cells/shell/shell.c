@@ -22,6 +22,7 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "help", "", 0, 0, cmd_help, "list the commands" },
 	{ "ls", "", 0, 0, cmd_ls, "list the loaded cells and the cell images not loaded" },
 	{ "ns", "", 0, 0, cmd_ns, "list the namespaces" },
+	{ "images", "", 0, 0, cmd_images, "list the cell images with their size and hash" },
 	{ "syms", "<cell>", 1, 1, cmd_syms, "list the symbols a cell exports" },
 	{ "deps", "<cell> [--rev]", 1, 2, cmd_deps,
 	  "list a cell's dependency edges (--rev: the edges into it)" },

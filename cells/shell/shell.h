@@ -75,6 +75,7 @@ const struct cell **shell_query_cells(shell_cell_query q, const struct cell *c, 
 bool cmd_ls(struct shell *sh, const struct shell_args *a);
 bool cmd_ns(struct shell *sh, const struct shell_args *a);
 bool cmd_syms(struct shell *sh, const struct shell_args *a);
+bool cmd_images(struct shell *sh, const struct shell_args *a);
 /* cmd_deps.c: the dependency graph */
 bool cmd_deps(struct shell *sh, const struct shell_args *a);
 /* cmd_load.c: changing what is loaded, and running it */

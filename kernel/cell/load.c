@@ -91,6 +91,7 @@ static err_t load_object(struct namespace *ns, const void *bytes, size_t size, s
 			 struct cell_diag *diag)
 {
 	struct load_ctx ctx = { 0 };
+	list_init(&ctx.edges); /* ctx_release walks it even when parsing fails */
 	err_t e = elf_parse(bytes, size, &ctx.obj, diag);
 	if (!e && ns_find_cell(ns, ctx.obj.info->name))
 		e = diag_set(diag, E_EXISTS, NULL, NULL, NULL, "a cell of that name is already loaded");

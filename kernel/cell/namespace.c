@@ -59,9 +59,10 @@ err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag)
 	for (size_t i = 0; i < c->n_symbols; i++) {
 		err_t e = hmap_insert(&ns->symbols, c->symbols[i].name, &c->symbols[i]);
 		if (e) {
+			const char *name = c->symbols[i].name; /* before the loop below moves i */
 			while (i--)
 				hmap_remove(&ns->symbols, c->symbols[i].name);
-			return diag_set(diag, e, NULL, c->symbols[i].name, NULL, "namespace symbol map");
+			return diag_set(diag, e, NULL, name, NULL, "namespace symbol map");
 		}
 	}
 	list_push_back(&ns->cells, &c->link);

@@ -5,6 +5,7 @@
  * exit status the HAL powers off with. */
 #include "cell.h"
 #include "export.h"
+#include "fault_report.h"
 #include "hal/boot.h"
 #include "heap.h"
 #include "klib.h"
@@ -74,6 +75,7 @@ int kernel_main(const struct hal_boot_info *info)
 		kprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
+	fault_report_init();
 	int status = run_shell(info->commands);
 	cells_fini();
 	return status;

@@ -7,7 +7,13 @@
 #define NORETURN __attribute__((noreturn))
 #define UNUSED __attribute__((unused))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+/* The two-argument malloc (deallocator pairing) is gcc-only; clang (the fuzz
+ * build, tests/fuzz) keeps the plain malloc attribute. */
+#if defined(__clang__)
+#define ALLOCATOR(release) __attribute__((malloc))
+#else
 #define ALLOCATOR(release) __attribute__((malloc, malloc(release, 1)))
+#endif
 #define CLEANUP(fn) __attribute__((cleanup(fn)))
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
