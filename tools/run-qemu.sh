@@ -1,0 +1,16 @@
+#!/bin/sh
+# run-qemu.sh BUILD_DIR [--iso]
+# Boots the bare-metal theseus-c in QEMU with the shell on this terminal
+# (serial on stdio; `exit` powers off). Every cell object of BUILD_DIR/cells
+# is a boot module; with --iso, boots BUILD_DIR/theseus.iso instead.
+set -eu
+build=$1
+if [ "${2:-}" = "--iso" ]; then
+	set -- -cdrom "$build/theseus.iso"
+else
+	modules="$build/theseus-x86_64.elf"
+	for o in "$build"/cells/*.o; do modules="$modules,$o"; done
+	set -- -kernel "$build/theseus-x86_64.elf32" -initrd "$modules"
+fi
+exec qemu-system-x86_64 "$@" -m 256M -serial stdio -display none -no-reboot -monitor none \
+	-device isa-debug-exit,iobase=0xf4,iosize=0x04
