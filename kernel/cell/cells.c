@@ -73,31 +73,60 @@ static bool add_unique(const struct cell **out, size_t cap, size_t *n, const str
 	return true;
 }
 
-size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t cap)
+/* Walking a cell's edges out (to the cells it uses) or in (from the cells
+ * that use it); the "far" cell is the one at the other end. */
+static const struct list *edge_list(const struct cell *c, size_t sec, bool out)
+{
+	return out ? &c->sections[sec].edges_out : &c->sections[sec].edges_in;
+}
+
+static const struct cell *far_cell(const struct list *pos, bool out)
+{
+	return out ? list_entry(pos, struct dep_edge, out_link)->sym->section->cell
+		   : list_entry(pos, struct dep_edge, in_link)->from->cell;
+}
+
+/* Whether an edge walked before (section sec, position at) reaches far. */
+static bool seen_before(const struct cell *c, bool out, size_t sec, const struct list *at,
+			const struct cell *far)
+{
+	for (size_t i = 0; i <= sec; i++) {
+		const struct list *head = edge_list(c, i, out);
+		for (const struct list *pos = head->next; pos != head && pos != at; pos = pos->next)
+			if (far_cell(pos, out) == far)
+				return true;
+	}
+	return false;
+}
+
+/* The distinct far cells other than c, in first-seen order. Duplicates are
+ * found by looking back over the edges rather than in out[], so the count
+ * is exact whatever cap is (also with out == NULL, cap == 0). */
+static size_t far_cells(const struct cell *c, bool out_edges, const struct cell **out, size_t cap)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < c->n_sections; i++) {
-		struct list *pos;
-		list_for_each(pos, &c->sections[i].edges_out) {
-			const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
-			add_unique(out, cap, &n, e->sym->section->cell);
+		const struct list *head = edge_list(c, i, out_edges);
+		for (const struct list *pos = head->next; pos != head; pos = pos->next) {
+			const struct cell *far = far_cell(pos, out_edges);
+			if (far == c || seen_before(c, out_edges, i, pos, far))
+				continue;
+			if (out && n < cap)
+				out[n] = far;
+			n++;
 		}
 	}
 	return n;
 }
 
+size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t cap)
+{
+	return far_cells(c, true, out, cap);
+}
+
 size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap)
 {
-	size_t n = 0;
-	for (size_t i = 0; i < c->n_sections; i++) {
-		struct list *pos;
-		list_for_each(pos, &c->sections[i].edges_in) {
-			const struct dep_edge *e = list_entry(pos, struct dep_edge, in_link);
-			if (e->from->cell != c)
-				add_unique(out, cap, &n, e->from->cell);
-		}
-	}
-	return n;
+	return far_cells(c, false, out, cap);
 }
 
 const struct cell_section *cell_section_at(uintptr_t addr)

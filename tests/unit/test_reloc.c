@@ -170,9 +170,10 @@ START_TEST(test_none_writes_nothing)
 }
 END_TEST
 
-/* For a 32-bit type whose value is computed as base + A: value lo and hi
- * are the extreme values that fit; lo - 1 and hi + 1 must fail and write
- * nothing. P and S are chosen per type by the caller through base. */
+/* A 32-bit type's field range [lo, hi]: the addend is chosen so that the
+ * computed value (S + A, S + A - P or G + A - P) lands exactly on lo and
+ * hi, which must be written, and on lo - 1 and hi + 1, which must fail and
+ * write nothing. */
 struct boundary_case {
 	uint32_t type;
 	uint64_t P, S, G;
@@ -210,25 +211,29 @@ static void check_boundary(const struct boundary_case *c)
 
 START_TEST(test_overflow_boundary_pc32)
 {
-	check_boundary(&(struct boundary_case){ R_X86_64_PC32, 0x10000000, 0x400000, 0, INT32_MIN, INT32_MAX, true });
+	check_boundary(&(struct boundary_case){ .type = R_X86_64_PC32, .P = 0x10000000, .S = 0x400000,
+						.lo = INT32_MIN, .hi = INT32_MAX, .pc_relative = true });
 }
 END_TEST
 
 START_TEST(test_overflow_boundary_plt32)
 {
-	check_boundary(&(struct boundary_case){ R_X86_64_PLT32, 0x10000000, 0x400000, 0, INT32_MIN, INT32_MAX, true });
+	check_boundary(&(struct boundary_case){ .type = R_X86_64_PLT32, .P = 0x10000000, .S = 0x400000,
+						.lo = INT32_MIN, .hi = INT32_MAX, .pc_relative = true });
 }
 END_TEST
 
 START_TEST(test_overflow_boundary_abs32)
 {
-	check_boundary(&(struct boundary_case){ R_X86_64_32, 0x1234, 0x400000, 0, 0, UINT32_MAX, false });
+	check_boundary(&(struct boundary_case){ .type = R_X86_64_32, .P = 0x1234, .S = 0x400000,
+						.lo = 0, .hi = UINT32_MAX });
 }
 END_TEST
 
 START_TEST(test_overflow_boundary_abs32s)
 {
-	check_boundary(&(struct boundary_case){ R_X86_64_32S, 0x1234, 0x400000, 0, INT32_MIN, INT32_MAX, false });
+	check_boundary(&(struct boundary_case){ .type = R_X86_64_32S, .P = 0x1234, .S = 0x400000,
+						.lo = INT32_MIN, .hi = INT32_MAX });
 }
 END_TEST
 
@@ -236,8 +241,9 @@ START_TEST(test_overflow_boundary_gotpcrel_family)
 {
 	static const uint32_t types[] = { R_X86_64_GOTPCREL, R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX };
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
-		check_boundary(&(struct boundary_case){ types[i], 0x10000000, 0xdead0000, 0x10008000, INT32_MIN,
-							INT32_MAX, true, true });
+		check_boundary(&(struct boundary_case){ .type = types[i], .P = 0x10000000, .S = 0xdead0000,
+							.G = 0x10008000, .lo = INT32_MIN, .hi = INT32_MAX,
+							.pc_relative = true, .got = true });
 }
 END_TEST
 

@@ -1,0 +1,1104 @@
+/* kernel/cell: loading, linking and unloading cells on a booted hosted
+ * machine (tboot_setup_cells): dependency order, exact two-way edges,
+ * unload rules, atomic failure, leaks over many rounds, every relocation
+ * type, hostile objects (truncated, bit-flipped, mutated with a specific
+ * expected diagnosis), diagnostics and the nano_core as builtin cells. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cell.h"
+#include "heap.h"
+#include "kernel/cell/elf.h"
+#include "mm.h"
+#include "tboot.h"
+
+/* --- the observable state a failed or undone load must leave alone ---------- */
+
+struct world {
+	size_t frames, pages, live_blocks, live_bytes, cells, symbols;
+};
+
+static size_t count_cells(void)
+{
+	size_t n = 0;
+	struct list *pos;
+	list_for_each(pos, &ns_root()->cells) n++;
+	return n;
+}
+
+static struct world world_now(void)
+{
+	heap_trim(); /* empty slabs are the heap's cache, not a leak */
+	struct heap_stats hs;
+	heap_stats(&hs);
+	return (struct world){
+		.frames = frames_free_count(),
+		.pages = pages_free_count(),
+		.live_blocks = hs.live_blocks,
+		.live_bytes = hs.live_bytes,
+		.cells = count_cells(),
+		.symbols = hmap_count(&ns_root()->symbols),
+	};
+}
+
+static bool world_eq(const struct world *a, const struct world *b)
+{
+	return a->frames == b->frames && a->pages == b->pages && a->live_blocks == b->live_blocks &&
+	       a->live_bytes == b->live_bytes && a->cells == b->cells && a->symbols == b->symbols;
+}
+
+/* All six counters are back where they were. */
+#define assert_world_is(before, what)                                                                  \
+	do {                                                                                           \
+		struct world b_ = (before), n_ = world_now();                                          \
+		ck_assert_msg(world_eq(&b_, &n_),                                                      \
+			      "%s: free frames %zu -> %zu, free pages %zu -> %zu, heap blocks %zu -> %zu, " \
+			      "heap bytes %zu -> %zu, cells %zu -> %zu, symbols %zu -> %zu",            \
+			      (what), b_.frames, n_.frames, b_.pages, n_.pages, b_.live_blocks,          \
+			      n_.live_blocks, b_.live_bytes, n_.live_bytes, b_.cells, n_.cells, b_.symbols, \
+			      n_.symbols);                                                              \
+	} while (0)
+
+/* --- helpers ----------------------------------------------------------------- */
+
+static const char *diag_line(const struct cell_diag *d)
+{
+	static char line[512];
+	cell_diag_format(d, line, sizeof line);
+	return line;
+}
+
+static struct cell *load(const char *name)
+{
+	struct cell *c = NULL;
+	struct cell_diag d;
+	err_t e = cell_load(ns_root(), name, &c, &d);
+	ck_assert_msg(e == E_OK, "load %s: %s", name, diag_line(&d));
+	ck_assert_ptr_nonnull(c);
+	ck_assert_str_eq(c->name, name);
+	return c;
+}
+
+static void unload(const char *cell_name)
+{
+	char name[CELL_NAME_MAX]; /* cell_name may live in the cell itself */
+	snprintf(name, sizeof name, "%s", cell_name);
+	struct cell *c = ns_find_cell(ns_root(), name);
+	ck_assert_msg(c != NULL, "%s is not loaded", name);
+	struct cell_diag d;
+	err_t e = cell_unload(c, &d);
+	ck_assert_msg(e == E_OK, "unload %s: %s", name, diag_line(&d));
+	ck_assert_ptr_null(ns_find_cell(ns_root(), name));
+}
+
+/* Unloads every loaded (non-builtin) cell, newest first. */
+static void unload_all(void)
+{
+	struct list *head = &ns_root()->cells;
+	while (head->prev != head && !list_entry(head->prev, struct cell, link)->builtin)
+		unload(list_entry(head->prev, struct cell, link)->name);
+	struct list *pos;
+	list_for_each(pos, head) ck_assert(list_entry(pos, struct cell, link)->builtin);
+}
+
+static uintptr_t sym_addr(const char *name)
+{
+	const struct cell_symbol *s = ns_resolve(ns_root(), name);
+	ck_assert_msg(s != NULL, "%s does not resolve", name);
+	return s->addr;
+}
+
+static bool has_cell(const struct cell *const *v, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i]->name, name))
+			return true;
+	return false;
+}
+
+static bool list_contains(const struct list *head, const struct list *node)
+{
+	const struct list *pos;
+	list_for_each(pos, head) if (pos == node) return true;
+	return false;
+}
+
+/* A cell object read from the build, as a malloc'd buffer of exact size. */
+struct object {
+	uint8_t *bytes;
+	size_t size;
+};
+
+static struct object read_object(const char *name)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/%s.o", THESEUS_CELL_DIR, name);
+	FILE *f = fopen(path, "rb");
+	ck_assert_msg(f != NULL, "cannot open %s", path);
+	ck_assert_int_eq(fseek(f, 0, SEEK_END), 0);
+	long size = ftell(f);
+	ck_assert_int_gt(size, (long)sizeof(Elf64_Ehdr));
+	rewind(f);
+	struct object o = { malloc((size_t)size), (size_t)size };
+	ck_assert_ptr_nonnull(o.bytes);
+	ck_assert_uint_eq(fread(o.bytes, 1, o.size, f), o.size);
+	fclose(f);
+	return o;
+}
+
+static struct object copy_object(const struct object *src)
+{
+	struct object o = { malloc(src->size), src->size };
+	ck_assert_ptr_nonnull(o.bytes);
+	memcpy(o.bytes, src->bytes, src->size);
+	return o;
+}
+
+/* Walking a (well-formed) object, the way a reader of the ELF spec would. */
+static Elf64_Ehdr *ehdr(const struct object *o) { return (Elf64_Ehdr *)o->bytes; }
+
+static Elf64_Shdr *shdr(const struct object *o, size_t i)
+{
+	return (Elf64_Shdr *)(o->bytes + ehdr(o)->e_shoff) + i;
+}
+
+static const char *sec_name(const struct object *o, size_t i)
+{
+	return (const char *)o->bytes + shdr(o, ehdr(o)->e_shstrndx)->sh_offset + shdr(o, i)->sh_name;
+}
+
+static size_t sec_index(const struct object *o, const char *name)
+{
+	for (size_t i = 0; i < ehdr(o)->e_shnum; i++)
+		if (!strcmp(sec_name(o, i), name))
+			return i;
+	ck_abort_msg("no section %s", name);
+	return 0;
+}
+
+static size_t symtab_index(const struct object *o)
+{
+	for (size_t i = 0; i < ehdr(o)->e_shnum; i++)
+		if (shdr(o, i)->sh_type == SHT_SYMTAB)
+			return i;
+	ck_abort_msg("no symbol table");
+	return 0;
+}
+
+static size_t nsyms(const struct object *o) { return shdr(o, symtab_index(o))->sh_size / sizeof(Elf64_Sym); }
+
+static Elf64_Sym *sym(const struct object *o, size_t i)
+{
+	return (Elf64_Sym *)(o->bytes + shdr(o, symtab_index(o))->sh_offset) + i;
+}
+
+static const char *sym_name(const struct object *o, const Elf64_Sym *s)
+{
+	const Elf64_Shdr *str = shdr(o, shdr(o, symtab_index(o))->sh_link);
+	return (const char *)o->bytes + str->sh_offset + s->st_name;
+}
+
+static size_t sym_index(const struct object *o, const char *name)
+{
+	for (size_t i = 1; i < nsyms(o); i++)
+		if (!strcmp(sym_name(o, sym(o, i)), name))
+			return i;
+	ck_abort_msg("no symbol %s", name);
+	return 0;
+}
+
+/* The relocation of section target_name whose symbol is sym_name. */
+static Elf64_Rela *rela_against(const struct object *o, const char *target_name, const char *symbol)
+{
+	size_t target = sec_index(o, target_name);
+	for (size_t i = 0; i < ehdr(o)->e_shnum; i++) {
+		const Elf64_Shdr *s = shdr(o, i);
+		if (s->sh_type != SHT_RELA || s->sh_info != target)
+			continue;
+		Elf64_Rela *r = (Elf64_Rela *)(o->bytes + s->sh_offset);
+		for (size_t k = 0; k < s->sh_size / sizeof *r; k++)
+			if (!strcmp(sym_name(o, sym(o, ELF64_R_SYM(r[k].r_info))), symbol))
+				return &r[k];
+	}
+	ck_abort_msg("no relocation of %s against %s", target_name, symbol);
+	return NULL;
+}
+
+static bool loaded_section(const Elf64_Shdr *s)
+{
+	return (s->sh_flags & SHF_ALLOC) && s->sh_size && (s->sh_type == SHT_PROGBITS || s->sh_type == SHT_NOBITS);
+}
+
+/* --- dependency order and calls --------------------------------------------- */
+
+START_TEST(test_loading_chain_a_loads_chain_c_then_chain_b_first)
+{
+	struct world before = world_now();
+	ck_assert_ptr_null(ns_find_cell(ns_root(), "chain_a"));
+	ck_assert_ptr_null(ns_find_cell(ns_root(), "chain_b"));
+	ck_assert_ptr_null(ns_find_cell(ns_root(), "chain_c"));
+	struct cell *a = load("chain_a");
+	ck_assert_ptr_eq(ns_find_cell(ns_root(), "chain_a"), a);
+	struct cell *b = ns_find_cell(ns_root(), "chain_b"), *c = ns_find_cell(ns_root(), "chain_c");
+	ck_assert_ptr_nonnull(b);
+	ck_assert_ptr_nonnull(c);
+	ck_assert_uint_eq(count_cells(), before.cells + 3);
+
+	/* the namespace lists them in load order, after the builtin cells */
+	const char *order[3];
+	size_t n = 0;
+	struct list *pos;
+	list_for_each(pos, &ns_root()->cells) {
+		struct cell *x = list_entry(pos, struct cell, link);
+		if (x->builtin) {
+			ck_assert_msg(n == 0, "builtin %s after a loaded cell", x->name);
+			continue;
+		}
+		ck_assert_uint_lt(n, 3);
+		order[n++] = x->name;
+	}
+	ck_assert_uint_eq(n, 3);
+	ck_assert_str_eq(order[0], "chain_c");
+	ck_assert_str_eq(order[1], "chain_b");
+	ck_assert_str_eq(order[2], "chain_a");
+	ck_assert(!a->builtin && a->class == CELL_APP && a->ns == ns_root());
+}
+END_TEST
+
+START_TEST(test_chain_a_main_of_5_returns_32_through_the_namespace)
+{
+	load("chain_a");
+	const struct cell_symbol *s = ns_resolve(ns_root(), "chain_a_main");
+	ck_assert_ptr_nonnull(s);
+	ck_assert(s->is_func);
+	ck_assert_ptr_eq(s->section->cell, ns_find_cell(ns_root(), "chain_a"));
+	int (*chain_a_main)(int) = (int (*)(int))s->addr;
+	ck_assert_int_eq(chain_a_main(5), 32);
+	/* chain_b read chain_c's counter through its data edge: two calls per main */
+	int (*chain_a_calls)(void) = (int (*)(void))sym_addr("chain_a_calls");
+	ck_assert_int_eq(chain_a_calls(), 2);
+	ck_assert_int_eq(*(const int *)sym_addr("chain_c_calls"), 2);
+}
+END_TEST
+
+/* --- edges ------------------------------------------------------------------- */
+
+/* Every edge out of c is linked into its target's edges_in, and matches
+ * exactly one relocation of c's object against an undefined symbol in a
+ * loaded section (no edge missing, none extra). Returns the edge count. */
+static size_t check_edges_out_match_object(const struct cell *c)
+{
+	struct object o = read_object(c->name);
+	size_t expected = 0, found = 0;
+	for (size_t i = 0; i < ehdr(&o)->e_shnum; i++) {
+		const Elf64_Shdr *rs = shdr(&o, i);
+		if (rs->sh_type != SHT_RELA || !loaded_section(shdr(&o, rs->sh_info)))
+			continue;
+		const Elf64_Rela *r = (const Elf64_Rela *)(o.bytes + rs->sh_offset);
+		for (size_t k = 0; k < rs->sh_size / sizeof *r; k++) {
+			const Elf64_Sym *s = sym(&o, ELF64_R_SYM(r[k].r_info));
+			if (s->st_shndx != SHN_UNDEF || !strcmp(sym_name(&o, s), "_GLOBAL_OFFSET_TABLE_"))
+				continue;
+			expected++;
+			const char *secname = sec_name(&o, rs->sh_info);
+			bool matched = false;
+			for (size_t j = 0; j < c->n_sections && !matched; j++) {
+				if (strcmp(c->sections[j].name, secname))
+					continue;
+				struct list *pos;
+				list_for_each(pos, &c->sections[j].edges_out) {
+					const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+					if (e->offset == r[k].r_offset && e->type == ELF64_R_TYPE(r[k].r_info) &&
+					    e->addend == r[k].r_addend && !strcmp(e->sym->name, sym_name(&o, s))) {
+						matched = true;
+						break;
+					}
+				}
+			}
+			ck_assert_msg(matched, "%s: no edge for %s+%#llx -> %s", c->name, secname,
+				      (unsigned long long)r[k].r_offset, sym_name(&o, s));
+		}
+	}
+	for (size_t j = 0; j < c->n_sections; j++) {
+		struct list *pos;
+		list_for_each(pos, &c->sections[j].edges_out) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			ck_assert_ptr_eq(e->from, &c->sections[j]);
+			ck_assert_ptr_eq(e->sym, ns_resolve(ns_root(), e->sym->name));
+			ck_assert_ptr_nonnull(e->sym->section);
+			ck_assert_ptr_ne(e->sym->section->cell, c);
+			ck_assert(e->sym->addr >= e->sym->section->addr &&
+				  e->sym->addr - e->sym->section->addr <= e->sym->section->size);
+			ck_assert_msg(list_contains(&e->sym->section->edges_in, &e->in_link),
+				      "%s: edge %s+%#llx missing from %s's edges_in", c->name, e->from->name,
+				      (unsigned long long)e->offset, e->sym->section->name);
+			found++;
+		}
+	}
+	ck_assert_uint_eq(found, expected);
+	free(o.bytes);
+	return found;
+}
+
+START_TEST(test_edges_out_match_the_objects_relocations_exactly)
+{
+	load("chain_a");
+	load("reloc_zoo");
+	ck_assert_uint_eq(check_edges_out_match_object(ns_find_cell(ns_root(), "chain_c")), 0);
+	ck_assert_uint_gt(check_edges_out_match_object(ns_find_cell(ns_root(), "chain_b")), 0);
+	ck_assert_uint_gt(check_edges_out_match_object(ns_find_cell(ns_root(), "chain_a")), 0);
+	ck_assert_uint_gt(check_edges_out_match_object(ns_find_cell(ns_root(), "reloc_zoo")), 0);
+}
+END_TEST
+
+START_TEST(test_edges_are_bidirectional_between_chain_b_and_chain_c)
+{
+	load("chain_a");
+	const struct cell *b = ns_find_cell(ns_root(), "chain_b"), *c = ns_find_cell(ns_root(), "chain_c");
+	size_t out = 0, in = 0;
+	for (size_t i = 0; i < b->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &b->sections[i].edges_out) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			ck_assert_ptr_eq(e->from, &b->sections[i]);
+			ck_assert_ptr_eq(e->sym->section->cell, c); /* chain_b uses only chain_c */
+			ck_assert(list_contains(&e->sym->section->edges_in, &e->in_link));
+			out++;
+		}
+	}
+	/* a call into chain_c's text and a read of its data object */
+	ck_assert_uint_eq(out, 2);
+	for (size_t i = 0; i < c->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &c->sections[i].edges_in) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, in_link);
+			ck_assert_ptr_eq(e->from->cell, b); /* chain_a reaches chain_c only through b */
+			ck_assert_ptr_eq(e->sym->section, &c->sections[i]);
+			ck_assert(list_contains(&e->from->edges_out, &e->out_link));
+			in++;
+		}
+		ck_assert(list_empty(&c->sections[i].edges_out));
+	}
+	ck_assert_uint_eq(in, out);
+	const struct cell_symbol *calls = ns_resolve(ns_root(), "chain_c_calls");
+	const struct cell_symbol *value = ns_resolve(ns_root(), "chain_c_value");
+	ck_assert(!list_empty(&calls->section->edges_in));
+	ck_assert(!list_empty(&value->section->edges_in));
+	ck_assert_int_eq(calls->section->region, REGION_DATA);
+	ck_assert_int_eq(value->section->region, REGION_TEXT);
+}
+END_TEST
+
+START_TEST(test_dependencies_and_dependents_are_distinct_cells)
+{
+	load("chain_a");
+	const struct cell *a = ns_find_cell(ns_root(), "chain_a"), *b = ns_find_cell(ns_root(), "chain_b"),
+			  *c = ns_find_cell(ns_root(), "chain_c");
+	const struct cell *lib = ns_find_cell(ns_root(), "nano_core_lib");
+	ck_assert_ptr_nonnull(lib);
+	const struct cell *v[16];
+
+	ck_assert_uint_eq(cell_dependencies(a, v, 16), 2); /* chain_b (three edges) and kprintf's cell */
+	ck_assert(has_cell(v, 2, "chain_b") && has_cell(v, 2, "nano_core_lib"));
+	ck_assert_uint_eq(cell_dependencies(b, v, 16), 1);
+	ck_assert_ptr_eq(v[0], c);
+	ck_assert_uint_eq(cell_dependencies(c, v, 16), 0);
+
+	ck_assert_uint_eq(cell_dependents(c, v, 16), 1);
+	ck_assert_ptr_eq(v[0], b);
+	ck_assert_uint_eq(cell_dependents(b, v, 16), 1);
+	ck_assert_ptr_eq(v[0], a);
+	ck_assert_uint_eq(cell_dependents(a, v, 16), 0);
+	ck_assert_uint_ge(cell_dependents(lib, v, 16), 1);
+	ck_assert(has_cell(v, cell_dependents(lib, v, 16), "chain_a"));
+}
+END_TEST
+
+/* chain_a has four edges to two cells, chain_b three edges from one: the
+ * count is of distinct cells whatever cap is, and out gets at most cap. */
+START_TEST(test_dependency_counts_are_distinct_cells_for_any_cap)
+{
+	load("chain_a");
+	const struct cell *a = ns_find_cell(ns_root(), "chain_a"), *b = ns_find_cell(ns_root(), "chain_b");
+	ck_assert_uint_eq(cell_dependencies(a, NULL, 0), 2);
+	ck_assert_uint_eq(cell_dependents(b, NULL, 0), 1);
+	const struct cell *v[3] = { NULL, NULL, (const struct cell *)0x1 };
+	ck_assert_uint_eq(cell_dependencies(a, v, 1), 2);
+	ck_assert_ptr_eq(v[0], b); /* first seen: chain_a_main calls chain_b_value first */
+	ck_assert_ptr_null(v[1]);
+	ck_assert_uint_eq(cell_dependencies(a, v, 2), 2);
+	ck_assert_str_eq(v[1]->name, "nano_core_lib");
+	ck_assert_ptr_eq(v[2], (const struct cell *)0x1); /* nothing past cap */
+	ck_assert_uint_eq(cell_dependents(b, v, 1), 1);
+	ck_assert_ptr_eq(v[0], a);
+}
+END_TEST
+
+START_TEST(test_reachable_from_chain_a_main_is_the_whole_chain_and_the_kernel_lib)
+{
+	load("chain_a");
+	const struct cell *v[16];
+	size_t n = cell_reachable_from(sym_addr("chain_a_main"), v, 16);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_str_eq(v[0]->name, "chain_a");
+	ck_assert(has_cell(v, n, "chain_b"));
+	ck_assert(has_cell(v, n, "chain_c"));
+	ck_assert(has_cell(v, n, "nano_core_lib"));
+	/* from the bottom, only itself */
+	ck_assert_uint_eq(cell_reachable_from(sym_addr("chain_c_value"), v, 16), 1);
+	ck_assert_str_eq(v[0]->name, "chain_c");
+	/* an address in no cell reaches nothing */
+	int local;
+	ck_assert_uint_eq(cell_reachable_from((uintptr_t)&local, v, 16), 0);
+}
+END_TEST
+
+/* --- unload ------------------------------------------------------------------ */
+
+START_TEST(test_unload_refused_while_depended_on)
+{
+	struct world before = world_now();
+	load("chain_a");
+	struct cell_diag d;
+	ck_assert_int_eq(cell_unload(ns_find_cell(ns_root(), "chain_c"), &d), E_DEPENDED_ON);
+	ck_assert_int_eq(d.err, E_DEPENDED_ON);
+	ck_assert_str_eq(d.cell, "chain_c");
+	ck_assert_msg(strstr(d.detail, "chain_b") != NULL, "diag names the dependent: %s", diag_line(&d));
+	ck_assert_ptr_nonnull(ns_find_cell(ns_root(), "chain_c"));
+	ck_assert_ptr_nonnull(ns_resolve(ns_root(), "chain_c_value"));
+
+	ck_assert_int_eq(cell_unload(ns_find_cell(ns_root(), "chain_b"), &d), E_DEPENDED_ON);
+	ck_assert_str_eq(d.cell, "chain_b");
+	ck_assert_msg(strstr(d.detail, "chain_a") != NULL, "diag names the dependent: %s", diag_line(&d));
+
+	/* the refusals changed nothing: the chain still works */
+	ck_assert_int_eq(((int (*)(int))sym_addr("chain_a_main"))(5), 32);
+
+	unload("chain_a");
+	unload("chain_b");
+	unload("chain_c");
+	assert_world_is(before, "after unloading the chain");
+}
+END_TEST
+
+START_TEST(test_unload_allowed_after_dependents_are_gone_in_any_leaf_order)
+{
+	struct world before = world_now();
+	load("chain_a");
+	load("reloc_zoo"); /* a second dependent of chain_c */
+	struct cell_diag d;
+	unload("chain_a");
+	unload("chain_b");
+	ck_assert_int_eq(cell_unload(ns_find_cell(ns_root(), "chain_c"), &d), E_DEPENDED_ON);
+	ck_assert_msg(strstr(d.detail, "reloc_zoo") != NULL, "%s", diag_line(&d));
+	unload("reloc_zoo");
+	unload("chain_c");
+	assert_world_is(before, "after unloading everything");
+}
+END_TEST
+
+START_TEST(test_builtin_nano_core_cells_cannot_be_unloaded)
+{
+	struct world before = world_now();
+	size_t builtins = 0;
+	struct list *pos;
+	list_for_each(pos, &ns_root()->cells) {
+		struct cell *c = list_entry(pos, struct cell, link);
+		ck_assert(c->builtin);
+		ck_assert_msg(!strncmp(c->name, "nano_core_", 10), "%s", c->name);
+		struct cell_diag d;
+		ck_assert_int_eq(cell_unload(c, &d), E_INVAL);
+		ck_assert_str_eq(d.cell, c->name);
+		ck_assert(strstr(d.detail, "nano_core") != NULL);
+		builtins++;
+	}
+	ck_assert_uint_gt(builtins, 0);
+	assert_world_is(before, "after refused unloads");
+}
+END_TEST
+
+/* --- atomic failure ---------------------------------------------------------- */
+
+static void check_failed_load(const char *name, err_t want, const char *symbol)
+{
+	struct world before = world_now();
+	struct cell *c = (struct cell *)0x1; /* must not be written on failure */
+	struct cell_diag d;
+	ck_assert_int_eq(cell_load(ns_root(), name, &c, &d), want);
+	ck_assert_ptr_eq(c, (struct cell *)0x1);
+	ck_assert_int_eq(d.err, want);
+	ck_assert_str_eq(d.cell, name);
+	ck_assert_str_eq(d.symbol, symbol);
+	ck_assert_ptr_null(ns_find_cell(ns_root(), name));
+	assert_world_is(before, name);
+}
+
+START_TEST(test_missing_symbol_fails_and_leaves_nothing_loaded)
+{
+	check_failed_load("needs_missing", E_UNDEF_SYMBOL, "no_such_function");
+	ck_assert_ptr_null(ns_find_cell(ns_root(), "chain_c")); /* loaded first, then rolled back */
+	ck_assert_ptr_null(ns_resolve(ns_root(), "chain_c_value"));
+}
+END_TEST
+
+START_TEST(test_app_linking_kernel_only_symbol_is_refused)
+{
+	check_failed_load("priv_app", E_PRIVILEGE, "frames_alloc");
+}
+END_TEST
+
+START_TEST(test_duplicate_export_is_refused_and_the_first_stays)
+{
+	struct cell *hello = load("hello");
+	const struct cell_symbol *s = ns_resolve(ns_root(), "hello_main");
+	check_failed_load("dup_hello", E_DUP_SYMBOL, "hello_main");
+	ck_assert_ptr_eq(ns_resolve(ns_root(), "hello_main"), s);
+	ck_assert_ptr_eq(s->section->cell, hello);
+	ck_assert_int_eq(((int (*)(void))s->addr)(), 0); /* hello's, not dup_hello's 7 */
+}
+END_TEST
+
+START_TEST(test_loading_a_loaded_cell_again_is_refused)
+{
+	load("hello");
+	struct world before = world_now();
+	struct cell_diag d;
+	struct cell *c = NULL;
+	ck_assert_int_eq(cell_load(ns_root(), "hello", &c, &d), E_EXISTS);
+	ck_assert_ptr_null(c);
+	ck_assert_int_eq(cell_load(ns_root(), "no_such_cell", &c, &d), E_NOTFOUND);
+	ck_assert_str_eq(d.cell, "no_such_cell");
+	assert_world_is(before, "after refused loads");
+}
+END_TEST
+
+/* --- no leaks over many rounds ------------------------------------------------ */
+
+/* Loads every cell image (and what it needs), then unloads everything;
+ * priv_app and needs_missing must fail. */
+static void load_unload_every_image(int round)
+{
+	const struct hal_cell_image *imgs;
+	size_t n = cell_images(&imgs);
+	ck_assert_uint_ge(n, 9);
+	for (size_t i = 0; i < n; i++) {
+		const char *name = imgs[i].name;
+		bool must_fail = !strcmp(name, "priv_app") || !strcmp(name, "needs_missing");
+		struct world before = world_now();
+		struct cell *c = NULL;
+		struct cell_diag d;
+		err_t e = cell_load(ns_root(), name, &c, &d);
+		if (must_fail) {
+			ck_assert_msg(e != E_OK, "%s loaded", name);
+		} else {
+			ck_assert_msg(e == E_OK, "round %d: %s", round, diag_line(&d));
+			unload_all();
+		}
+		struct world after = world_now();
+		ck_assert_msg(after.live_blocks == before.live_blocks && after.cells == before.cells &&
+				      after.symbols == before.symbols,
+			      "round %d, %s: blocks %zu -> %zu, cells %zu -> %zu, symbols %zu -> %zu", round, name,
+			      before.live_blocks, after.live_blocks, before.cells, after.cells, before.symbols,
+			      after.symbols);
+		if (round > 0)
+			assert_world_is(before, name);
+	}
+}
+
+/* The first round may grow the root namespace's symbol map (it keeps its
+ * capacity, like any hash map: not a leak, since it is bounded by the
+ * largest set of symbols ever loaded at once); from then on every round
+ * must return every counter exactly. */
+START_TEST(test_load_unload_every_cell_50_times_leaks_nothing)
+{
+	struct world start = world_now();
+	size_t cap = ns_root()->symbols.cap;
+	load_unload_every_image(0);
+	struct world warm = world_now();
+	if (ns_root()->symbols.cap == cap)
+		assert_world_is(start, "after the first round");
+	for (int round = 1; round < 50; round++)
+		load_unload_every_image(round);
+	assert_world_is(warm, "after 50 rounds");
+}
+END_TEST
+
+/* --- every relocation type ----------------------------------------------------- */
+
+START_TEST(test_reloc_zoo_checks_every_relocation_type)
+{
+	struct world before = world_now();
+	load("reloc_zoo");
+	ck_assert_ptr_nonnull(ns_find_cell(ns_root(), "chain_c"));
+	ck_assert_int_eq(((int (*)(void))sym_addr("zoo_check"))(), 0);
+	/* its GOT slot edge carries the slot for a later rewrite */
+	const struct cell *zoo = ns_find_cell(ns_root(), "reloc_zoo");
+	size_t got_edges = 0;
+	for (size_t i = 0; i < zoo->n_sections; i++) {
+		struct list *pos;
+		list_for_each(pos, &zoo->sections[i].edges_out) {
+			const struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			ck_assert_str_eq(e->sym->name, "chain_c_value");
+			if (e->type == R_X86_64_REX_GOTPCRELX || e->type == R_X86_64_GOTPCREL ||
+			    e->type == R_X86_64_GOTPCRELX) {
+				ck_assert_ptr_nonnull(e->got_slot);
+				ck_assert_uint_eq(*e->got_slot, sym_addr("chain_c_value"));
+				got_edges++;
+			} else {
+				ck_assert_ptr_null(e->got_slot);
+			}
+		}
+	}
+	ck_assert_uint_ge(got_edges, 1);
+	unload("reloc_zoo");
+	unload("chain_c");
+	assert_world_is(before, "after reloc_zoo");
+}
+END_TEST
+
+/* --- hostile objects ------------------------------------------------------------- */
+
+static struct object hello_o;
+
+static void hello_setup(void)
+{
+	tboot_setup_cells();
+	hello_o = read_object("hello");
+}
+
+static void hello_teardown(void)
+{
+	free(hello_o.bytes);
+	hello_o = (struct object){ 0 };
+	tboot_teardown_cells();
+}
+
+/* Loads bytes as a cell; if it loads, unloads it. Returns the load's error. */
+static err_t try_image(const void *bytes, size_t size, struct cell_diag *d)
+{
+	struct cell *c = NULL;
+	err_t e = cell_load_image(ns_root(), bytes, size, &c, d);
+	if (e == E_OK) {
+		ck_assert_ptr_nonnull(c);
+		struct cell_diag u;
+		ck_assert_msg(cell_unload(c, &u) == E_OK, "%s", diag_line(&u));
+	}
+	return e;
+}
+
+START_TEST(test_pristine_hello_image_loads_and_runs)
+{
+	struct world before = world_now();
+	struct cell *c = NULL;
+	struct cell_diag d;
+	ck_assert_int_eq(cell_load_image(ns_root(), hello_o.bytes, hello_o.size, &c, &d), E_OK);
+	ck_assert_str_eq(c->name, "hello");
+	ck_assert_ptr_eq(ns_find_cell(ns_root(), "hello"), c);
+	ck_assert_int_eq(((int (*)(void))sym_addr("hello_main"))(), 0);
+	/* the loader copied the image: the buffer may go away */
+	memset(hello_o.bytes, 0, hello_o.size);
+	ck_assert_int_eq(((int (*)(void))sym_addr("hello_main"))(), 0);
+	ck_assert_int_eq(cell_unload(c, &d), E_OK);
+	assert_world_is(before, "after hello");
+}
+END_TEST
+
+START_TEST(test_every_truncation_fails_cleanly)
+{
+	struct world before = world_now();
+	for (size_t len = 0; len < hello_o.size; len++) {
+		/* an exact-size copy, so that valgrind sees any read past the end */
+		uint8_t *cut = malloc(len ? len : 1);
+		ck_assert_ptr_nonnull(cut);
+		memcpy(cut, hello_o.bytes, len);
+		struct cell_diag d;
+		err_t e = try_image(cut, len, &d);
+		free(cut);
+		ck_assert_msg(e != E_OK, "hello.o cut to %zu bytes loaded", len);
+		ck_assert_msg(e == E_BADELF, "cut to %zu: %s", len, diag_line(&d));
+		ck_assert_msg(d.detail[0] != '\0', "cut to %zu: no detail", len);
+		if (len % 64 == 0 || len == hello_o.size - 1)
+			assert_world_is(before, "truncated");
+	}
+	assert_world_is(before, "after all truncations");
+}
+END_TEST
+
+/* Flips the byte at off with each pattern in turn: the object either loads
+ * (and unloads) or fails with a diagnosed error. Counts into tried/loaded. */
+static void flip_and_load(uint8_t *img, size_t off, size_t *tried, size_t *loaded)
+{
+	static const uint8_t patterns[] = { 0xff, 0x01, 0x80 };
+	for (size_t p = 0; p < sizeof patterns; p++) {
+		img[off] ^= patterns[p];
+		struct cell_diag d;
+		err_t e = try_image(img, hello_o.size, &d);
+		img[off] ^= patterns[p];
+		ck_assert_msg(e < E_ERR_COUNT, "offset %zu: error %d", off, e);
+		ck_assert_msg(e == E_OK || (d.err == e && d.detail[0]), "offset %zu: diag %s for error %d", off,
+			      diag_line(&d), e);
+		ck_assert_ptr_null(ns_find_cell(ns_root(), "hello"));
+		*loaded += e == E_OK;
+		(*tried)++;
+	}
+}
+
+/* Flips each byte of the ELF header and of the section header table, one at
+ * a time: nothing crashes and nothing leaks. */
+START_TEST(test_flipped_header_bytes_never_crash_or_leak)
+{
+	struct world before = world_now();
+	const Elf64_Ehdr *eh = ehdr(&hello_o);
+	size_t sht = eh->e_shoff, sht_end = sht + (size_t)eh->e_shnum * sizeof(Elf64_Shdr);
+	ck_assert_uint_le(sht_end, hello_o.size);
+	size_t tried = 0, loaded = 0;
+	uint8_t *img = malloc(hello_o.size);
+	ck_assert_ptr_nonnull(img);
+	memcpy(img, hello_o.bytes, hello_o.size);
+	for (size_t off = 0; off < sizeof(Elf64_Ehdr); off++)
+		flip_and_load(img, off, &tried, &loaded);
+	assert_world_is(before, "flipped ELF header");
+	for (size_t off = sht; off < sht_end; off++) {
+		flip_and_load(img, off, &tried, &loaded);
+		if ((off - sht) % sizeof(Elf64_Shdr) == 0)
+			assert_world_is(before, "flipped section header");
+	}
+	ck_assert_mem_eq(img, hello_o.bytes, hello_o.size);
+	free(img);
+	ck_assert_uint_gt(loaded, 0); /* some header bytes do not matter (sh_addr, ...) */
+	ck_assert_uint_gt(tried - loaded, 0);
+	assert_world_is(before, "after all flips");
+}
+END_TEST
+
+/* The same over every byte of the file (contents, symbols, relocations,
+ * strings). Mutated symbol names may leave tombstones that grow the root
+ * namespace's symbol map once (see the 50-round test), so the byte counts
+ * are compared only while its capacity is unchanged. */
+START_TEST(test_flipped_bytes_anywhere_never_crash_or_leak)
+{
+	struct world before = world_now();
+	size_t cap = ns_root()->symbols.cap, tried = 0, loaded = 0;
+	uint8_t *img = malloc(hello_o.size);
+	ck_assert_ptr_nonnull(img);
+	memcpy(img, hello_o.bytes, hello_o.size);
+	for (size_t off = 0; off < hello_o.size; off++)
+		flip_and_load(img, off, &tried, &loaded);
+	free(img);
+	struct world after = world_now();
+	ck_assert_uint_eq(after.live_blocks, before.live_blocks);
+	ck_assert_uint_eq(after.cells, before.cells);
+	ck_assert_uint_eq(after.symbols, before.symbols);
+	if (ns_root()->symbols.cap == cap)
+		assert_world_is(before, "after flipping every byte");
+	ck_assert_uint_gt(loaded, 0);
+	ck_assert_uint_gt(tried - loaded, 0);
+}
+END_TEST
+
+/* Loads a mutated copy of hello.o, expects err, and checks nothing changed. */
+static struct cell_diag expect_mutation(const struct object *m, err_t want, const char *what)
+{
+	struct world before = world_now();
+	struct cell_diag d;
+	struct cell *c = NULL;
+	err_t e = cell_load_image(ns_root(), m->bytes, m->size, &c, &d);
+	ck_assert_msg(e == want, "%s: got %d (%s), want %d", what, e, diag_line(&d), want);
+	ck_assert_int_eq(d.err, want);
+	ck_assert_ptr_null(c);
+	ck_assert_ptr_null(ns_find_cell(ns_root(), "hello"));
+	assert_world_is(before, what);
+	return d;
+}
+
+START_TEST(test_wrong_machine_is_bad_elf_naming_the_machine)
+{
+	struct object m = copy_object(&hello_o);
+	ehdr(&m)->e_machine = 3; /* EM_386 */
+	struct cell_diag d = expect_mutation(&m, E_BADELF, "e_machine");
+	ck_assert_msg(strstr(d.detail, "machine") != NULL, "%s", diag_line(&d));
+	ck_assert_msg(strstr(d.detail, "3") != NULL, "%s", diag_line(&d));
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_section_table_past_the_end_is_bad_elf)
+{
+	size_t table = (size_t)ehdr(&hello_o)->e_shnum * sizeof(Elf64_Shdr);
+	uint64_t end = (hello_o.size + 7) & ~(uint64_t)7;
+	/* just past the end, overlapping the end by one entry, and overflowing offsets */
+	uint64_t offsets[] = { end, (hello_o.size - table + 64 + 7) & ~(uint64_t)7, UINT64_MAX & ~(uint64_t)7,
+			       (uint64_t)1 << 63, UINT64_MAX - table + 1 };
+	for (size_t i = 0; i < sizeof offsets / sizeof offsets[0]; i++) {
+		struct object m = copy_object(&hello_o);
+		ehdr(&m)->e_shoff = offsets[i];
+		struct cell_diag d = expect_mutation(&m, E_BADELF, "e_shoff");
+		ck_assert_msg(strstr(d.detail, "section header table") != NULL, "e_shoff %#llx: %s",
+			      (unsigned long long)offsets[i], diag_line(&d));
+		free(m.bytes);
+	}
+}
+END_TEST
+
+START_TEST(test_section_name_table_index_out_of_range_is_bad_elf)
+{
+	struct object m = copy_object(&hello_o);
+	uint16_t values[] = { ehdr(&m)->e_shnum, 0, 0xffff, 1 /* .text: not a string table */ };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		memcpy(m.bytes, hello_o.bytes, m.size);
+		ehdr(&m)->e_shstrndx = values[i];
+		struct cell_diag d = expect_mutation(&m, E_BADELF, "e_shstrndx");
+		ck_assert_msg(strstr(d.detail, i < 3 ? "out of range" : "string table") != NULL, "%s",
+			      diag_line(&d));
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_symbol_section_index_out_of_range_is_bad_elf_naming_the_symbol)
+{
+	struct object m = copy_object(&hello_o);
+	uint16_t values[] = { ehdr(&m)->e_shnum, SHN_LORESERVE, 0xfff0 };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		memcpy(m.bytes, hello_o.bytes, m.size);
+		sym(&m, sym_index(&m, "hello_main"))->st_shndx = values[i];
+		struct cell_diag d = expect_mutation(&m, E_BADELF, "st_shndx");
+		ck_assert_str_eq(d.symbol, "hello_main");
+		ck_assert_str_eq(d.section, ".symtab");
+		ck_assert_str_eq(d.cell, "hello");
+		ck_assert_msg(strstr(d.detail, "out of range") != NULL, "%s", diag_line(&d));
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_relocation_symbol_index_out_of_range_is_bad_elf)
+{
+	struct object m = copy_object(&hello_o);
+	uint32_t values[] = { (uint32_t)nsyms(&m), 0xffffffffu };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		memcpy(m.bytes, hello_o.bytes, m.size);
+		Elf64_Rela *r = rela_against(&m, ".text.hello_main", "kprintf");
+		uint64_t off = r->r_offset;
+		r->r_info = ((uint64_t)values[i] << 32) | ELF64_R_TYPE(r->r_info);
+		struct cell_diag d = expect_mutation(&m, E_BADELF, "r_sym");
+		ck_assert_str_eq(d.section, ".rela.text.hello_main");
+		ck_assert(d.has_offset);
+		ck_assert_uint_eq(d.offset, off);
+		ck_assert_msg(strstr(d.detail, "symbol") != NULL, "%s", diag_line(&d));
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_relocation_offset_past_its_section_is_bad_elf)
+{
+	struct object m = copy_object(&hello_o);
+	uint64_t size = shdr(&m, sec_index(&m, ".text.hello_main"))->sh_size;
+	uint64_t values[] = { size, size + 100, UINT64_MAX };
+	for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+		memcpy(m.bytes, hello_o.bytes, m.size);
+		rela_against(&m, ".text.hello_main", "kprintf")->r_offset = values[i];
+		struct cell_diag d = expect_mutation(&m, E_BADELF, "r_offset");
+		ck_assert_str_eq(d.section, ".text.hello_main");
+		ck_assert(d.has_offset);
+		ck_assert_uint_eq(d.offset, values[i]);
+		ck_assert_msg(strstr(d.detail, "outside") != NULL, "%s", diag_line(&d));
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_relocation_field_straddling_its_section_end_is_a_range_error)
+{
+	struct object m = copy_object(&hello_o);
+	uint64_t size = shdr(&m, sec_index(&m, ".text.hello_main"))->sh_size;
+	for (uint64_t back = 1; back < 4; back++) { /* a 4-byte field starting 1..3 bytes before the end */
+		memcpy(m.bytes, hello_o.bytes, m.size);
+		rela_against(&m, ".text.hello_main", "kprintf")->r_offset = size - back;
+		struct cell_diag d = expect_mutation(&m, E_RANGE, "r_offset near the end");
+		ck_assert_str_eq(d.section, ".text.hello_main");
+		ck_assert_str_eq(d.symbol, "kprintf");
+		ck_assert_uint_eq(d.offset, size - back);
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_unsupported_relocation_type_names_type_section_and_offset)
+{
+	struct object m = copy_object(&hello_o);
+	Elf64_Rela *r = rela_against(&m, ".text.hello_main", "kprintf");
+	r->r_info = (r->r_info & ~0xffffffffull) | 29; /* R_X86_64_GOTPC64 */
+	struct cell_diag d = expect_mutation(&m, E_RELOC_UNSUPPORTED, "type 29");
+	ck_assert_str_eq(d.cell, "hello");
+	ck_assert_str_eq(d.section, ".text.hello_main");
+	ck_assert_str_eq(d.symbol, "kprintf");
+	ck_assert(d.has_offset);
+	ck_assert_uint_eq(d.offset, r->r_offset);
+	ck_assert_msg(strstr(d.detail, "29") != NULL, "%s", diag_line(&d));
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_plt32_addend_overflow_names_the_symbol)
+{
+	struct object m = copy_object(&hello_o);
+	Elf64_Rela *r = rela_against(&m, ".text.hello_main", "kprintf");
+	ck_assert_uint_eq(ELF64_R_TYPE(r->r_info), R_X86_64_PLT32);
+	int64_t addends[] = { (int64_t)1 << 40, -((int64_t)1 << 40), INT64_MAX, INT64_MIN };
+	for (size_t i = 0; i < sizeof addends / sizeof addends[0]; i++) {
+		r->r_addend = addends[i];
+		struct cell_diag d = expect_mutation(&m, E_RELOC_OVERFLOW, "PLT32 addend");
+		ck_assert_str_eq(d.symbol, "kprintf");
+		ck_assert_str_eq(d.section, ".text.hello_main");
+		ck_assert_uint_eq(d.offset, r->r_offset);
+		ck_assert_msg(strstr(d.detail, "R_X86_64_PLT32") != NULL, "%s", diag_line(&d));
+	}
+	free(m.bytes);
+}
+END_TEST
+
+START_TEST(test_missing_cell_info_record_is_bad_elf)
+{
+	struct object m = copy_object(&hello_o);
+	char *name = (char *)sec_name(&m, sec_index(&m, CELL_INFO_SECTION));
+	name[1] = 'X'; /* ".Xheseus.cell_info" */
+	struct cell_diag d = expect_mutation(&m, E_BADELF, "no info record");
+	ck_assert_msg(strstr(d.detail, "cell info record") != NULL, "%s", diag_line(&d));
+	ck_assert_msg(strstr(d.detail, CELL_INFO_SECTION) != NULL, "%s", diag_line(&d));
+	free(m.bytes);
+}
+END_TEST
+
+/* --- diagnostics ------------------------------------------------------------------- */
+
+START_TEST(test_diag_format_is_one_line_naming_cell_section_offset_symbol_and_error)
+{
+	struct object m = copy_object(&hello_o);
+	Elf64_Rela *r = rela_against(&m, ".text.hello_main", "kprintf");
+	r->r_info = (r->r_info & ~0xffffffffull) | 29;
+	struct cell_diag d = expect_mutation(&m, E_RELOC_UNSUPPORTED, "type 29");
+	char line[512], offset[32];
+	int n = cell_diag_format(&d, line, sizeof line);
+	ck_assert_int_eq(n, (int)strlen(line));
+	ck_assert_ptr_null(strchr(line, '\n'));
+	snprintf(offset, sizeof offset, "%#llx", (unsigned long long)r->r_offset);
+	const char *want[] = { "hello", ".text.hello_main", offset, "kprintf", "E_RELOC_UNSUPPORTED" };
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+		ck_assert_msg(strstr(line, want[i]) != NULL, "'%s' not in: %s", want[i], line);
+	/* a short buffer gets a terminated prefix and the full length back */
+	char small[16];
+	memset(small, 'z', sizeof small);
+	ck_assert_int_eq(cell_diag_format(&d, small, sizeof small), n);
+	ck_assert_uint_eq(strlen(small), sizeof small - 1);
+	ck_assert(!strncmp(small, line, sizeof small - 1));
+	free(m.bytes);
+}
+END_TEST
+
+/* --- the nano_core as cells, and address queries --------------------------------------- */
+
+START_TEST(test_nano_core_mm_is_a_builtin_cell_with_mp_map)
+{
+	const struct cell *mm = ns_find_cell(ns_root(), "nano_core_mm");
+	ck_assert_ptr_nonnull(mm);
+	ck_assert(mm->builtin);
+	ck_assert_int_eq(mm->class, CELL_KERNEL);
+	const struct cell_section *sec = NULL;
+	for (size_t i = 0; i < mm->n_sections; i++)
+		if (!strcmp(mm->sections[i].name, "mp_map"))
+			sec = &mm->sections[i];
+	ck_assert_ptr_nonnull(sec);
+	ck_assert_uint_gt(sec->size, 0);
+	ck_assert_uint_eq(sec->addr, (uintptr_t)mp_map);
+	ck_assert_ptr_eq(sec->cell, mm);
+	const struct cell_symbol *s = ns_resolve(ns_root(), "mp_map");
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_eq(s->section, sec);
+	ck_assert(!s->app_visible); /* kernel-only */
+	ck_assert(ns_resolve(ns_root(), "kprintf")->app_visible);
+	ck_assert_ptr_eq(cell_section_at((uintptr_t)mp_map + sec->size - 1), sec);
+}
+END_TEST
+
+START_TEST(test_section_and_symbol_at_an_address_inside_a_loaded_function)
+{
+	struct cell *hello = load("hello");
+	const struct cell_symbol *s = ns_resolve(ns_root(), "hello_main");
+	uintptr_t addr = s->addr;
+	ck_assert_uint_gt(s->size, 2);
+	for (uintptr_t a = s->addr; a < s->addr + s->size; a++) {
+		const struct cell_section *sec = cell_section_at(a);
+		ck_assert_ptr_nonnull(sec);
+		ck_assert_ptr_eq(sec->cell, hello);
+		ck_assert_str_eq(sec->name, ".text.hello_main");
+		ck_assert_ptr_eq(cell_symbol_at(a), s);
+	}
+	int local;
+	ck_assert_ptr_null(cell_section_at((uintptr_t)&local));
+	ck_assert_ptr_null(cell_symbol_at((uintptr_t)&local));
+	unload("hello");
+	ck_assert_ptr_null(cell_section_at(addr)); /* gone with the cell */
+	ck_assert_ptr_null(cell_symbol_at(addr));
+}
+END_TEST
+
+static Suite *cell_suite(void)
+{
+	Suite *s = suite_create("cell");
+	TCase *tc = tcase_create("loader");
+	tcase_set_timeout(tc, 600);
+	tcase_add_checked_fixture(tc, tboot_setup_cells, tboot_teardown_cells);
+	tcase_add_test(tc, test_loading_chain_a_loads_chain_c_then_chain_b_first);
+	tcase_add_test(tc, test_chain_a_main_of_5_returns_32_through_the_namespace);
+	tcase_add_test(tc, test_edges_out_match_the_objects_relocations_exactly);
+	tcase_add_test(tc, test_edges_are_bidirectional_between_chain_b_and_chain_c);
+	tcase_add_test(tc, test_dependencies_and_dependents_are_distinct_cells);
+	tcase_add_test(tc, test_dependency_counts_are_distinct_cells_for_any_cap);
+	tcase_add_test(tc, test_reachable_from_chain_a_main_is_the_whole_chain_and_the_kernel_lib);
+	tcase_add_test(tc, test_unload_refused_while_depended_on);
+	tcase_add_test(tc, test_unload_allowed_after_dependents_are_gone_in_any_leaf_order);
+	tcase_add_test(tc, test_builtin_nano_core_cells_cannot_be_unloaded);
+	tcase_add_test(tc, test_missing_symbol_fails_and_leaves_nothing_loaded);
+	tcase_add_test(tc, test_app_linking_kernel_only_symbol_is_refused);
+	tcase_add_test(tc, test_duplicate_export_is_refused_and_the_first_stays);
+	tcase_add_test(tc, test_loading_a_loaded_cell_again_is_refused);
+	tcase_add_test(tc, test_load_unload_every_cell_50_times_leaks_nothing);
+	tcase_add_test(tc, test_reloc_zoo_checks_every_relocation_type);
+	tcase_add_test(tc, test_nano_core_mm_is_a_builtin_cell_with_mp_map);
+	tcase_add_test(tc, test_section_and_symbol_at_an_address_inside_a_loaded_function);
+	suite_add_tcase(s, tc);
+
+	TCase *hostile = tcase_create("hostile objects");
+	tcase_set_timeout(hostile, 600);
+	tcase_add_checked_fixture(hostile, hello_setup, hello_teardown);
+	tcase_add_test(hostile, test_pristine_hello_image_loads_and_runs);
+	tcase_add_test(hostile, test_every_truncation_fails_cleanly);
+	tcase_add_test(hostile, test_flipped_header_bytes_never_crash_or_leak);
+	tcase_add_test(hostile, test_flipped_bytes_anywhere_never_crash_or_leak);
+	tcase_add_test(hostile, test_wrong_machine_is_bad_elf_naming_the_machine);
+	tcase_add_test(hostile, test_section_table_past_the_end_is_bad_elf);
+	tcase_add_test(hostile, test_section_name_table_index_out_of_range_is_bad_elf);
+	tcase_add_test(hostile, test_symbol_section_index_out_of_range_is_bad_elf_naming_the_symbol);
+	tcase_add_test(hostile, test_relocation_symbol_index_out_of_range_is_bad_elf);
+	tcase_add_test(hostile, test_relocation_offset_past_its_section_is_bad_elf);
+	tcase_add_test(hostile, test_relocation_field_straddling_its_section_end_is_a_range_error);
+	tcase_add_test(hostile, test_unsupported_relocation_type_names_type_section_and_offset);
+	tcase_add_test(hostile, test_plt32_addend_overflow_names_the_symbol);
+	tcase_add_test(hostile, test_missing_cell_info_record_is_bad_elf);
+	tcase_add_test(hostile, test_diag_format_is_one_line_naming_cell_section_offset_symbol_and_error);
+	suite_add_tcase(s, hostile);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(cell_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
