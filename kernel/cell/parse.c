@@ -235,6 +235,10 @@ err_t elf_parse(const void *bytes, size_t size, struct elf_obj *o, struct cell_d
 		e = find_info(o, d);
 	if (!e)
 		e = find_symtab(o, d);
+	/* Relocations may name symbol 0, which check_symbol does not see. */
+	static const Elf64_Sym null_sym;
+	if (!e && memcmp(&o->syms[0], &null_sym, sizeof null_sym) != 0)
+		e = BAD(d, ".symtab", NULL, "symbol 0 is not the null symbol");
 	for (size_t i = 1; i < o->nsyms && !e; i++)
 		e = check_symbol(o, i, d);
 	for (size_t i = 0; i < o->shnum && !e; i++) {
