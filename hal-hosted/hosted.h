@@ -29,6 +29,13 @@ void hosted_cells_fini(struct hal_boot_info *info);
 void hosted_kernel_image(struct hal_boot_info *info);
 void hosted_kernel_image_fini(struct hal_boot_info *info);
 
+#define HOSTED_MAX_CPUS 16
+/* Records the number of virtual CPUs; the calling thread is CPU 0. */
+void hosted_cpu_init(unsigned count);
+/* Installs the timer and wake-up signal handlers (once per process). */
+void hosted_signals_init(void);
+void hosted_signals_init_thread(void);
+
 void hosted_console_init(void);
 void hosted_fault_init(void);
 

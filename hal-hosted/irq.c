@@ -1,15 +1,25 @@
-/* Hosted interrupts: the timer is SIGALRM. "Disabling interrupts" sets a
- * per-thread flag instead of calling sigprocmask (a syscall per lock would
- * dominate short critical sections); a tick that arrives while the flag is
- * set is remembered and delivered when the flag is cleared. */
+/* Hosted interrupts: each virtual CPU (a host thread) has its own timer
+ * delivering SIGALRM to that thread; SIGUSR1 is the wake-up "IPI".
+ * "Disabling interrupts" sets a per-thread flag instead of calling
+ * sigprocmask (a syscall per lock would dominate short critical sections);
+ * a tick that arrives while the flag is set is remembered and delivered
+ * when the flag is cleared. The tick callback may switch tasks from inside
+ * the signal handler, so SIGALRM is unblocked before it runs: the next tick
+ * must reach whichever task this CPU runs next. */
+#define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hal/irq.h"
+#include "hosted.h"
 
 static __thread volatile sig_atomic_t irq_off;
 static __thread volatile sig_atomic_t tick_pending;
+static __thread timer_t cpu_timer;
+static __thread bool cpu_timer_made;
 static hal_tick_fn tick_fn;
 static unsigned tick_hz;
 
@@ -17,6 +27,10 @@ static void run_tick(void)
 {
 	irq_off = 1;
 	tick_pending = 0;
+	sigset_t alrm;
+	sigemptyset(&alrm);
+	sigaddset(&alrm, SIGALRM);
+	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
 	if (tick_fn)
 		tick_fn();
 	irq_off = 0;
@@ -30,6 +44,22 @@ static void on_alarm(int sig)
 	else
 		run_tick();
 }
+
+static void on_wake(int sig) { (void)sig; /* only ends a halt early */ }
+
+void hosted_signals_init(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_handler = on_wake;
+	sigaction(SIGUSR1, &sa, NULL);
+}
+
+void hosted_signals_init_thread(void) { irq_off = 0; }
 
 hal_irq_state_t hal_irq_save(void)
 {
@@ -53,20 +83,24 @@ void hal_irq_restore(hal_irq_state_t state)
 void hal_irq_enable(void) { hal_irq_restore(1); }
 bool hal_irq_enabled(void) { return !irq_off; }
 
+/* Starts or stops the calling CPU's own tick. */
 bool hal_timer_start(unsigned hz, hal_tick_fn on_tick)
 {
-	struct sigaction sa;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = hz ? on_alarm : SIG_IGN;
-	sa.sa_flags = SA_RESTART;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(SIGALRM, &sa, NULL) < 0)
-		return false;
+	if (!cpu_timer_made) {
+		struct sigevent ev;
+		memset(&ev, 0, sizeof ev);
+		ev.sigev_notify = SIGEV_THREAD_ID;
+		ev.sigev_signo = SIGALRM;
+		ev._sigev_un._tid = gettid();
+		if (timer_create(CLOCK_MONOTONIC, &ev, &cpu_timer) != 0)
+			return false;
+		cpu_timer_made = true;
+	}
 	tick_fn = on_tick;
 	tick_hz = hz;
-	long us = hz ? 1000000L / hz : 0;
-	struct itimerval it = { { 0, us }, { 0, us } };
-	return setitimer(ITIMER_REAL, &it, NULL) == 0;
+	long ns = hz ? 1000000000L / hz : 0;
+	struct itimerspec it = { { 0, ns }, { 0, ns } };
+	return timer_settime(cpu_timer, 0, &it, NULL) == 0;
 }
 
 unsigned hal_timer_hz(void) { return tick_hz; }

@@ -16,6 +16,7 @@
 
 struct options {
 	uint64_t memory;
+	unsigned cpus;
 	const char *cell_dir;
 	const char *commands;
 	const char *script;
@@ -23,8 +24,9 @@ struct options {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: theseus [-m SIZE] [--cells DIR] [-c 'cmd; cmd'] [FILE]\n"
+	fprintf(to, "usage: theseus [-m SIZE] [--cpus N] [--cells DIR] [-c 'cmd; cmd'] [FILE]\n"
 		    "  -m SIZE      physical memory, e.g. 256M or 1G (default 256M)\n"
+		    "  --cpus N     virtual CPUs, each a host thread (default 1)\n"
 		    "  --cells DIR  directory of cell objects (default: $THESEUS_CELLS or %s)\n"
 		    "  -c CMDS      run shell commands and exit\n"
 		    "  FILE         run shell commands from FILE, one a line, and exit\n",
@@ -82,7 +84,7 @@ static char *read_file(const char *path)
 static bool parse_args(int argc, char **argv, struct options *o)
 {
 	const char *env = getenv("THESEUS_CELLS");
-	*o = (struct options){ HOSTED_DEFAULT_MEMORY, env && *env ? env : THESEUS_CELL_DIR, NULL, NULL };
+	*o = (struct options){ HOSTED_DEFAULT_MEMORY, 1, env && *env ? env : THESEUS_CELL_DIR, NULL, NULL };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_value = i + 1 < argc;
@@ -94,6 +96,14 @@ static bool parse_args(int argc, char **argv, struct options *o)
 				fprintf(stderr, "theseus: bad memory size '%s'\n", argv[i]);
 				return false;
 			}
+		} else if (!strcmp(a, "--cpus") && has_value) {
+			char *end;
+			unsigned long n = strtoul(argv[++i], &end, 10);
+			if (*end || n < 1 || n > HOSTED_MAX_CPUS) {
+				fprintf(stderr, "theseus: --cpus wants 1 to %d, not '%s'\n", HOSTED_MAX_CPUS, argv[i]);
+				return false;
+			}
+			o->cpus = (unsigned)n;
 		} else if (!strcmp(a, "--cells") && has_value) {
 			o->cell_dir = argv[++i];
 		} else if (!strcmp(a, "-c") && has_value) {
@@ -124,6 +134,9 @@ int main(int argc, char **argv)
 		return 2;
 	info.commands = o.script ? script_text : o.commands;
 	info.script_path = o.script;
+	info.ncpus = o.cpus;
+	hosted_cpu_init(o.cpus);
+	hosted_signals_init();
 	hosted_console_init();
 	hosted_fault_init();
 	if (!hosted_mem_init(o.memory, &info) || !hosted_cells_load(o.cell_dir, &info)) {

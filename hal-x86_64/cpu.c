@@ -8,7 +8,26 @@
 
 unsigned hal_cpu_id(void) { return 0; }
 unsigned hal_cpu_count(void) { return 1; }
-void hal_cpu_halt(void) { __asm__ volatile("sti\n\thlt" ::: "memory"); }
+/* Interrupts stay as they were: a halt with them off would never end. */
+void hal_cpu_halt(void)
+{
+	uint64_t flags;
+	__asm__ volatile("pushfq\n\tpopq %0" : "=r"(flags));
+	if (flags & (1u << 9))
+		__asm__ volatile("hlt" ::: "memory");
+	else
+		__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
+}
+
+/* One CPU for now: the SMP plan is in docs/tasks.md. */
+bool hal_cpu_start(unsigned cpu, void (*entry)(unsigned cpu))
+{
+	(void)cpu;
+	(void)entry;
+	return false;
+}
+
+void hal_cpu_wake(unsigned cpu) { (void)cpu; }
 
 void x86_halt_forever(void)
 {

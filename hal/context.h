@@ -2,7 +2,9 @@
  * prepare on a fresh stack and switch to. The kernel allocates
  * hal_context_size() bytes (aligned to 16) per context; the HAL owns the layout.
  * hal_context_switch saves the current state into from and resumes to;
- * it returns when something later switches back to from. */
+ * it returns when something later switches back to from. It saves only what
+ * a function call must preserve (no signal mask, no FPU state: the kernel
+ * and cells run with general registers only). */
 #ifndef HAL_CONTEXT_H
 #define HAL_CONTEXT_H
 #include "hal_types.h"
@@ -17,5 +19,8 @@ void hal_context_prepare(struct hal_context *ctx, void *stack, size_t stack_size
 			 void (*entry)(void *), void *arg);
 
 void hal_context_switch(struct hal_context *from, const struct hal_context *to);
+
+/* The context will not run again; its stack may be freed after this. */
+void hal_context_release(struct hal_context *ctx);
 
 #endif

@@ -1,7 +1,8 @@
 /* The shell: takes commands from the kernel's command text or from the
  * console, cuts them at ';' and newlines, splits each into words
  * (tokenize.c) and runs it through the command table below. The handlers
- * live in cmd_cells.c (ls, ns, syms), cmd_deps.c and cmd_load.c. */
+ * live in cmd_cells.c (ls, ns, syms), cmd_deps.c, cmd_load.c and
+ * cmd_tasks.c (ps, spawn, join, sched). */
 #include <stdarg.h>
 #include <stdint.h>
 
@@ -30,6 +31,11 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
 	{ "call", "<symbol> [args...]", 1, 1 + HAL_DYNCALL_MAX_ARGS, cmd_call,
 	  "call a function with integer or \"string\" arguments" },
+	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
+	{ "spawn", "<cell> [ints...]", 1, 1 + SHELL_SPAWN_MAX_ARGS, cmd_spawn,
+	  "run <cell>_main as a task (loading the cell), given an array of the integers" },
+	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
+	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
 	{ "exit", "[status]", 0, 1, cmd_exit, "leave the shell" },
 };
 
@@ -218,6 +224,7 @@ int shell_main(const char *commands)
 		shell_run_text(&sh, commands);
 	else
 		shell_run_console(&sh);
+	shell_tasks_release(&sh);
 	if (sh.exiting)
 		return sh.exit_status;
 	return commands && sh.failed ? 1 : 0;

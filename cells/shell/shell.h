@@ -9,6 +9,7 @@
 #include "cell.h"
 #include "compiler.h"
 #include "heap.h"
+#include "task.h"
 
 /* Entry point, called by the kernel. commands: ';'/newline separated text to
  * run (each echoed after a prompt), or NULL to read lines from the console.
@@ -21,6 +22,8 @@ extern bool console_interactive(void);  /* a person is typing: prompt */
 
 #define SHELL_PROMPT "theseus> "
 #define SHELL_MAX_WORDS 16
+#define SHELL_MAX_TASKS 32      /* spawned and not yet joined */
+#define SHELL_SPAWN_MAX_ARGS 6 /* integers passed to a spawned <cell>_main */
 #define SHELL_STR_(x) #x
 #define SHELL_STR(x) SHELL_STR_(x)
 
@@ -45,6 +48,7 @@ struct shell {
 	bool failed;     /* some command failed */
 	bool exiting;    /* `exit` ran */
 	int exit_status; /* its status */
+	struct task_ref tasks[SHELL_MAX_TASKS]; /* spawned, not yet joined (.t NULL: free) */
 };
 
 typedef bool (*shell_handler)(struct shell *sh, const struct shell_args *a);
@@ -82,5 +86,12 @@ bool cmd_deps(struct shell *sh, const struct shell_args *a);
 bool cmd_load(struct shell *sh, const struct shell_args *a);
 bool cmd_unload(struct shell *sh, const struct shell_args *a);
 bool cmd_call(struct shell *sh, const struct shell_args *a);
+/* cmd_tasks.c: tasks and the scheduler */
+bool cmd_ps(struct shell *sh, const struct shell_args *a);
+bool cmd_spawn(struct shell *sh, const struct shell_args *a);
+bool cmd_join(struct shell *sh, const struct shell_args *a);
+bool cmd_sched(struct shell *sh, const struct shell_args *a);
+/* Drops the references to spawned tasks never joined (the tasks run on). */
+void shell_tasks_release(struct shell *sh) NONNULL(1);
 
 #endif

@@ -38,7 +38,10 @@ void cells_fini(void)
 				progress = true;
 		}
 	}
+	/* What is left (the nano_core, cells bound by import tables) may depend
+	 * on each other: drop every edge first, then the cells. */
 	struct list *pos, *tmp;
+	list_for_each(pos, &root->cells) cell_drop_edges(list_entry(pos, struct cell, link));
 	list_for_each_safe(pos, tmp, &root->cells) {
 		struct cell *c = list_entry(pos, struct cell, link);
 		ns_remove_cell(root, c);

@@ -222,6 +222,8 @@ err_t cell_unload(struct cell *c, struct cell_diag *diag)
 	strlcpy(diag->cell, c->name, sizeof diag->cell);
 	if (c->builtin)
 		return diag_set(diag, E_INVAL, NULL, NULL, NULL, "part of the nano_core; it cannot be unloaded");
+	if (c->task_refs)
+		return diag_set(diag, E_DEPENDED_ON, NULL, NULL, NULL, "%u task(s) run in it", c->task_refs);
 	const struct dep_edge *edge;
 	const struct cell *user = first_dependent(c, &edge);
 	if (user) {
@@ -236,17 +238,24 @@ err_t cell_unload(struct cell *c, struct cell_diag *diag)
 	return E_OK;
 }
 
-void cell_free(struct cell *c)
+void cell_drop_edges(struct cell *c)
 {
 	for (size_t i = 0; i < c->n_sections; i++) {
 		struct list *pos, *tmp;
 		list_for_each_safe(pos, tmp, &c->sections[i].edges_out) {
 			struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			list_remove(&e->out_link);
 			list_remove(&e->in_link);
 			kfree(e);
 		}
-		kfree((void *)c->sections[i].name);
 	}
+}
+
+void cell_free(struct cell *c)
+{
+	cell_drop_edges(c);
+	for (size_t i = 0; i < c->n_sections; i++)
+		kfree((void *)c->sections[i].name);
 	for (size_t i = 0; i < c->n_symbols; i++)
 		kfree((void *)c->symbols[i].name);
 	kfree(c->sections);

@@ -46,5 +46,7 @@ const struct hal_cell_image *image_providing(const char *symbol);
 err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info) MUST_USE;
 /* Frees what a cell owns (memory, sections, symbols, outgoing edges). */
 void cell_free(struct cell *c);
+/* Unlinks and frees the cell's outgoing edges (their targets must live). */
+void cell_drop_edges(struct cell *c);
 
 #endif

@@ -10,6 +10,11 @@
 #include "heap.h"
 #include "klib.h"
 #include "mm.h"
+#include "task.h"
+
+/* The scheduler cell at boot, and the preemption tick. */
+#define BOOT_SCHEDULER "sched_rr"
+#define TICK_HZ 100
 
 /* Below this the nano_core cannot hold its heap and a first cell. */
 #define MIN_MEMORY (4UL << 20)
@@ -46,7 +51,23 @@ static void banner(const struct hal_boot_info *info)
 		export_count(), info->n_cells);
 }
 
-/* Loads the shell cell and runs it; its status is the machine's. */
+struct shell_start {
+	int (*main)(const char *commands);
+	const char *commands;
+};
+
+static int64_t shell_task(struct shell_start *s)
+{
+	return s->main(s->commands);
+}
+
+static bool task_ended(void *t)
+{
+	enum task_state st = task_state(t);
+	return st == TASK_EXITED || st == TASK_FAILED || st == TASK_KILLED;
+}
+
+/* Loads the shell cell and runs it as a task; its status is the machine's. */
 static int run_shell(const char *commands)
 {
 	struct cell_diag diag;
@@ -61,8 +82,21 @@ static int run_shell(const char *commands)
 		kprintf("theseus: cannot start the shell: %s\n", line);
 		return EXIT_BOOT_FAILED;
 	}
-	int (*shell_main)(const char *) = (int (*)(const char *))entry->addr;
-	return shell_main(commands);
+	struct shell_start start = { (int (*)(const char *))entry->addr, commands };
+	struct task_options opts = TASK_OPTIONS_DEFAULT;
+	opts.name = "shell";
+	opts.cpu = 0;
+	struct task_ref t;
+	if ((e = TASK_SPAWN(&opts, shell_task, &start, &t))) {
+		kprintf("theseus: cannot spawn the shell task: %s\n", err_text(e));
+		return EXIT_BOOT_FAILED;
+	}
+	sched_idle_until(task_ended, t.t);
+	int64_t status = EXIT_BOOT_FAILED;
+	if (task_join(&t, &status))
+		kprintf("theseus: the shell task did not exit normally\n");
+	task_ref_drop(&t);
+	return (int)status;
 }
 
 int kernel_main(const struct hal_boot_info *info)
@@ -76,7 +110,12 @@ int kernel_main(const struct hal_boot_info *info)
 		return EXIT_BOOT_FAILED;
 	}
 	fault_report_init();
+	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, BOOT_SCHEDULER, TICK_HZ))) {
+		kprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));
+		return EXIT_BOOT_FAILED;
+	}
 	int status = run_shell(info->commands);
+	tasks_fini();
 	cells_fini();
 	return status;
 }

@@ -94,6 +94,7 @@ struct cell {
 	enum cell_class class;
 	uint32_t version;
 	bool builtin; /* a nano_core subsystem, not loaded from an object */
+	unsigned task_refs; /* tasks whose entry is in this cell keep it loaded */
 	struct namespace *ns;
 	struct cell_section *sections;
 	size_t n_sections;
@@ -136,6 +137,21 @@ err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, stru
 		      struct cell_diag *diag) MUST_USE NONNULL(1, 2, 5);
 /* Frees a cell nothing depends on; otherwise E_DEPENDED_ON naming a dependent. */
 err_t cell_unload(struct cell *c, struct cell_diag *diag) MUST_USE NONNULL(1, 2);
+
+/* --- import tables ----------------------------------------------------------- */
+/* A table of function pointers in the nano_core (an exported object, so a
+ * nano_core section) bound to the same-named symbols of one provider cell.
+ * Each slot becomes a dependency edge (R_X86_64_64 at the slot's offset),
+ * so the binding shows in `deps` and a swap can redirect it. */
+struct import_table {
+	const char *const *names; /* n symbol names */
+	void **slots;             /* n slots, an exported nano_core object */
+	size_t n;
+	struct cell *provider;    /* bound cell, or NULL */
+};
+/* Binds every slot to cell's symbol of the same name, or changes nothing. */
+err_t import_bind(struct import_table *t, struct cell *cell, struct cell_diag *diag) MUST_USE NONNULL(1, 2, 3);
+void import_unbind(struct import_table *t) NONNULL(1);
 
 /* --- queries --------------------------------------------------------------- */
 const struct hal_cell_image *cell_image_find(const char *name) NONNULL(1);

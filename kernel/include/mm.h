@@ -63,6 +63,8 @@ err_t pages_alloc(size_t count, struct allocated_pages *out) MUST_USE NONNULL(2)
 err_t pages_alloc_aligned(size_t count, size_t align_pages, struct allocated_pages *out)
 	MUST_USE NONNULL(3);
 void pages_free(struct allocated_pages *p) NONNULL(1);
+/* Splits p at page index at: p keeps [0, at), tail receives the rest. */
+err_t pages_split(struct allocated_pages *p, size_t at, struct allocated_pages *tail) MUST_USE NONNULL(1, 3);
 
 /* --- mapping: consumes pages and frames (equal counts) on success only --- */
 err_t mp_map(struct allocated_pages *pages, struct allocated_frames *frames,

@@ -59,3 +59,14 @@ void pages_free(struct allocated_pages *p)
 		      (unsigned long)p->start, p->count);
 	*p = (struct allocated_pages){ 0 };
 }
+
+err_t pages_split(struct allocated_pages *p, size_t at, struct allocated_pages *tail)
+{
+	if (p->count == 0)
+		return E_EMPTY;
+	if (at == 0 || at >= p->count)
+		return E_RANGE;
+	*tail = (struct allocated_pages){ p->start + at * PAGE_SIZE, p->count - at };
+	p->count = at;
+	return E_OK;
+}

@@ -81,6 +81,8 @@ done
 for s in $(cd "$src" && ls hal-hosted/*.c | grep -v '/main\.c$'); do
 	compile "$src/$s" "$obj/$(echo "$s" | tr / _).o"
 done
+"$cc" -c "$src/hal-x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
+objs="$objs $obj/context.o"
 compile "$src/tests/fuzz/fuzz_loader.c" "$obj/fuzz_loader.o" "$dflt_cells"
 compile "$src/tests/fuzz/arena_shim.c" "$obj/arena_shim.o"
 for j in $jobs; do wait "$j" || exit 1; done
@@ -88,6 +90,6 @@ for j in $jobs; do wait "$j" || exit 1; done
 # Only objects of the current sources are linked.
 # --wrap: see arena_shim.c (the hosted arena must end below ASan's shadow;
 # mapped pages are unpoisoned).
-"$cc" $san -g -no-pie -Wl,--wrap=mmap,--wrap=munmap,--wrap=hal_map -o "$out/fuzz_loader.new" $objs -lffi
+"$cc" $san -g -no-pie -Wl,--wrap=mmap,--wrap=munmap,--wrap=hal_map -o "$out/fuzz_loader.new" $objs -lffi -lpthread
 mv "$out/fuzz_loader.new" "$out/fuzz_loader"
 echo "built $out/fuzz_loader with $cc"

@@ -1,0 +1,70 @@
+/* Import tables: the nano_core's explicit, rewritable links to a cell
+ * (e.g. the scheduler). Binding resolves each name in the provider cell
+ * only (not the namespace: the table names one cell on purpose), writes the
+ * slots, and records one edge per slot from the table's nano_core section,
+ * exactly like a relocation, so dependents and swaps see it. */
+#include "diag.h"
+#include "heap.h"
+#include "load.h"
+#include "elf.h"
+
+static const struct cell_symbol *cell_symbol(const struct cell *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_symbols; i++)
+		if (!strcmp(c->symbols[i].name, name))
+			return &c->symbols[i];
+	return NULL;
+}
+
+void import_unbind(struct import_table *t)
+{
+	struct cell_section *from = (struct cell_section *)cell_section_at((uintptr_t)t->slots);
+	if (from) {
+		struct list *pos, *tmp;
+		list_for_each_safe(pos, tmp, &from->edges_out) {
+			struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			list_remove(&e->out_link);
+			list_remove(&e->in_link);
+			kfree(e);
+		}
+	}
+	for (size_t i = 0; i < t->n; i++)
+		t->slots[i] = NULL;
+	t->provider = NULL;
+}
+
+err_t import_bind(struct import_table *t, struct cell *cell, struct cell_diag *diag)
+{
+	*diag = (struct cell_diag){ 0 };
+	strlcpy(diag->cell, cell->name, sizeof diag->cell);
+	struct cell_section *from = (struct cell_section *)cell_section_at((uintptr_t)t->slots);
+	if (!from || !from->cell->builtin)
+		return diag_set(diag, E_INVAL, NULL, NULL, NULL, "the import table is not an exported nano_core object");
+	const struct cell_symbol *syms[16];
+	struct dep_edge *edges[16];
+	if (t->n > ARRAY_LEN(syms))
+		return diag_set(diag, E_TOOBIG, NULL, NULL, NULL, "import table of %zu slots", t->n);
+	for (size_t i = 0; i < t->n; i++) {
+		syms[i] = cell_symbol(cell, t->names[i]);
+		if (!syms[i] || !syms[i]->section)
+			return diag_set(diag, E_UNDEF_SYMBOL, NULL, t->names[i], NULL,
+					"the cell does not export what the import table needs");
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		if (!(edges[i] = kmalloc(sizeof *edges[i]))) {
+			while (i--)
+				kfree(edges[i]);
+			return diag_set(diag, E_NOMEM, NULL, NULL, NULL, "import edges");
+		}
+	}
+	import_unbind(t);
+	for (size_t i = 0; i < t->n; i++) {
+		uint64_t off = (uintptr_t)&t->slots[i] - from->addr;
+		*edges[i] = (struct dep_edge){ .from = from, .offset = off, .type = R_X86_64_64, .sym = syms[i] };
+		list_push_back(&from->edges_out, &edges[i]->out_link);
+		list_push_back(&syms[i]->section->edges_in, &edges[i]->in_link);
+		t->slots[i] = (void *)syms[i]->addr;
+	}
+	t->provider = cell;
+	return E_OK;
+}

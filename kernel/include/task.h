@@ -1,0 +1,135 @@
+/* Tasks (DESIGN.md §5): the unit of execution. The task struct holds only
+ * what switching needs; run queues and policy live in the scheduler cell,
+ * reached through an import table (scheduler.h). Tasks are named by counted
+ * references (struct task_ref), never by raw ids in APIs.
+ *
+ * One entry point per action: task_spawn (TASK_SPAWN checks the entry's
+ * type), task_yield, task_sleep_ns, task_block/task_unblock, task_exit,
+ * task_join, and the per-CPU scheduler loop sched_run_cpu. */
+#ifndef KERNEL_TASK_H
+#define KERNEL_TASK_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+#include "err.h"
+#include "klib.h"
+#include "spinlock.h"
+
+#define TASK_NAME_MAX 32
+#define MAX_CPUS 16
+
+enum task_state {
+	TASK_RUNNABLE, /* on a run queue or running */
+	TASK_BLOCKED,  /* on a wait queue */
+	TASK_SLEEPING, /* until a deadline */
+	TASK_EXITED,   /* returned a value */
+	TASK_FAILED,   /* stopped by a fault or panic (reason kept) */
+	TASK_KILLED,   /* stopped by task_kill (arrives with unwinding) */
+};
+
+struct task;
+struct namespace;
+
+/* A counted reference. Clone to share, drop to release; the last drop of an
+ * ended task reaps it (stack, context, argument). */
+struct task_ref {
+	struct task *t;
+};
+
+struct task_ref task_ref_clone(const struct task_ref *r) NONNULL(1);
+void task_ref_drop(struct task_ref *r) NONNULL(1); /* empties r */
+#define TASK_REF_AUTO CLEANUP(task_ref_drop)
+
+typedef int64_t (*task_entry_fn)(void *arg);
+
+struct task_options {
+	const char *name;      /* default: "task" */
+	struct namespace *ns;  /* default: the root namespace */
+	int cpu;               /* -1: any */
+	int priority;          /* for priority schedulers; 0 default */
+	bool restartable;      /* re-run with a fresh argument copy after a failure */
+	size_t stack_pages;    /* 0: default */
+};
+#define TASK_OPTIONS_DEFAULT ((struct task_options){ .name = "task", .cpu = -1 })
+
+/* Spawns entry(copy of *arg): the argument is copied (arg_size bytes) so the
+ * task owns it and a restart can start from a fresh copy. Use TASK_SPAWN. */
+err_t task_spawn_raw(const struct task_options *opts, task_entry_fn entry, const void *arg, size_t arg_size,
+		     struct task_ref *out) MUST_USE NONNULL(1, 2, 5);
+
+/* `int64_t fn(T *arg)` with `T *arg`: mismatched types do not compile. */
+#define TASK_SPAWN(opts, fn, arg, out)                                                         \
+	({                                                                                      \
+		_Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)),                  \
+							    int64_t (*)(__typeof__(arg))),      \
+			       "task entry must be int64_t fn(T *) for an argument of type T *"); \
+		task_spawn_raw((opts), (task_entry_fn)(fn), (arg), sizeof(*(arg)), (out));      \
+	})
+
+/* The running task (a borrowed pointer, valid while it runs). */
+struct task *task_current(void);
+struct task_ref task_current_ref(void);
+
+/* Both refuse (return false) while preemption is disabled. */
+bool task_yield(void);
+bool task_sleep_ns(uint64_t ns);
+NORETURN void task_exit(int64_t value);
+
+/* Waits for t to end; its exit value (or E_INVAL and the reason) results. */
+err_t task_join(const struct task_ref *t, int64_t *value) MUST_USE NONNULL(1);
+
+/* Wait queues: block the current task until woken. */
+struct wait_queue {
+	struct list waiters;
+	struct spinlock lock;
+};
+void wait_queue_init(struct wait_queue *wq) NONNULL(1);
+/* Blocks until cond(arg) holds, checking it with the queue locked so that a
+ * wake-up between the check and the sleep is never lost. False (without
+ * blocking) if preemption is disabled: a switch while holding a
+ * preemption-disabling lock is refused, not attempted. */
+bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *arg), void *arg) NONNULL(1, 2) MUST_USE;
+bool wait_queue_wake_one(struct wait_queue *wq) NONNULL(1);
+size_t wait_queue_wake_all(struct wait_queue *wq) NONNULL(1);
+
+/* Read-only views for ps and the scheduler cells. */
+const char *task_name(const struct task *t) NONNULL(1);
+unsigned task_id(const struct task *t) NONNULL(1);
+enum task_state task_state(const struct task *t) NONNULL(1);
+const char *task_state_name(enum task_state s);
+int task_cpu(const struct task *t) NONNULL(1);
+int task_priority(const struct task *t) NONNULL(1);
+const char *task_entry_cell(const struct task *t) NONNULL(1);
+const char *task_namespace(const struct task *t) NONNULL(1);
+bool task_is_idle(const struct task *t) NONNULL(1);
+/* Calls fn for every task alive (not yet reaped). */
+void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg) NONNULL(1);
+/* A counted reference to the live task with this display id, if any. */
+bool task_find(unsigned id, struct task_ref *out) NONNULL(2) MUST_USE;
+
+struct task_stats {
+	size_t alive;    /* not yet reaped */
+	size_t spawned;  /* ever */
+	size_t switches; /* context switches, all CPUs */
+};
+void task_stats(struct task_stats *out) NONNULL(1);
+
+/* Preemption: a counter per CPU; the tick switches tasks only at zero. */
+void preempt_disable(void);
+void preempt_enable(void);
+bool preempt_enabled(void);
+
+/* Boot: tasks on ncpus CPUs (the boot CPU becomes CPU 0's idle task), the
+ * named scheduler cell, the timer at hz (0: no preemption). */
+err_t tasks_init(unsigned ncpus, const char *sched_cell, unsigned hz) MUST_USE;
+void tasks_fini(void);
+unsigned tasks_cpus(void);
+/* The scheduler cell in use, and its policy's name. */
+const char *sched_active(void);
+const char *sched_policy_name(void);
+/* The boot CPU's idle loop: runs tasks until done(arg) holds. */
+void sched_idle_until(bool (*done)(void *arg), void *arg) NONNULL(1);
+
+#endif

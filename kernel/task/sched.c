@@ -1,0 +1,256 @@
+/* Switching tasks: the per-CPU state, the scheduler cell reached through
+ * the sched_imports table (scheduler.h), schedule() and its callers (yield,
+ * sleep, the timer tick), and each CPU's idle loop. Interrupts are off
+ * whenever a CPU's current task or a run queue changes. */
+#include "export.h"
+#include "hal/cpu.h"
+#include "hal/irq.h"
+#include "hal/time.h"
+#include "panic.h"
+#include "scheduler.h"
+#include "task_internal.h"
+
+/* --- the import table of the active scheduler cell ------------------------- */
+#define X_NAME(name, ret, args) #name,
+#define X_INDEX(name, ret, args) IMPORT_##name,
+#define X_TYPE(name, ret, args) typedef ret(*name##_fn) args;
+static const char *const sched_import_names[] = { SCHED_IMPORTS(X_NAME) };
+enum { SCHED_IMPORTS(X_INDEX) IMPORT_COUNT };
+SCHED_IMPORTS(X_TYPE)
+void *sched_imports[IMPORT_COUNT];
+static struct import_table sched_table = { sched_import_names, sched_imports, IMPORT_COUNT, NULL };
+#define CALL(name, ...) ((name##_fn)sched_imports[IMPORT_##name])(__VA_ARGS__)
+
+static struct cpu cpus[MAX_CPUS];
+static unsigned ncpus;
+static volatile bool stopping;
+
+struct cpu *cpu_get(unsigned id) { return &cpus[id]; }
+struct cpu *cpu_this(void) { return &cpus[hal_cpu_id()]; }
+unsigned tasks_cpus(void) { return ncpus; }
+struct task *task_current(void) { return cpu_this()->current; }
+const char *sched_active(void) { return sched_table.provider ? sched_table.provider->name : "none"; }
+const char *sched_policy_name(void) { return sched_table.provider ? CALL(sched_policy) : "none"; }
+
+/* --- preemption ------------------------------------------------------------ */
+void preempt_disable(void)
+{
+	hal_irq_state_t s = hal_irq_save();
+	cpu_this()->preempt++;
+	hal_irq_restore(s);
+}
+
+void preempt_enable(void)
+{
+	hal_irq_state_t s = hal_irq_save();
+	if (cpu_this()->preempt-- <= 0)
+		panic("preempt_enable without preempt_disable");
+	hal_irq_restore(s);
+}
+
+bool preempt_enabled(void) { return cpu_this()->preempt == 0; }
+
+/* --- run state ----------------------------------------------------------------- */
+void sched_make_runnable(struct task *t)
+{
+	hal_irq_state_t s = hal_irq_save();
+	t->state = TASK_RUNNABLE;
+	CALL(sched_add, t);
+	hal_irq_restore(s);
+	if ((unsigned)t->cpu != hal_cpu_id())
+		hal_cpu_wake((unsigned)t->cpu);
+}
+
+void sched_make_unrunnable(struct task *t, enum task_state st)
+{
+	hal_irq_state_t s = hal_irq_save();
+	t->state = st;
+	CALL(sched_remove, t);
+	hal_irq_restore(s);
+}
+
+void sched_finish_switch(void)
+{
+	struct cpu *c = cpu_this();
+	struct task *dead = c->dead;
+	c->dead = NULL;
+	if (dead) {
+		struct task_ref self = { dead };
+		task_ref_drop(&self); /* its own reference: it will not run again */
+	}
+}
+
+void schedule(void)
+{
+	struct cpu *c = cpu_this();
+	struct task *prev = c->current;
+	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
+	if (!next)
+		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
+	if (next == prev)
+		return;
+	c->current = next;
+	c->switches++;
+	hal_context_switch(prev->ctx, next->ctx);
+	sched_finish_switch();
+}
+
+bool task_yield(void)
+{
+	hal_irq_state_t s = hal_irq_save();
+	bool ok = cpu_this()->preempt == 0;
+	if (ok)
+		schedule();
+	hal_irq_restore(s);
+	return ok;
+}
+
+/* --- time -------------------------------------------------------------------- */
+static void wake_sleepers(struct cpu *c)
+{
+	uint64_t now = hal_time_ns();
+	hal_irq_state_t s = spin_lock_irqsave(&c->lock);
+	while (!list_empty(&c->sleepers)) {
+		struct task *t = list_entry(c->sleepers.next, struct task, wait_link);
+		if (t->wake_at > now)
+			break;
+		list_remove(&t->wait_link);
+		t->state = TASK_RUNNABLE;
+		CALL(sched_add, t);
+	}
+	spin_unlock_irqrestore(&c->lock, s);
+}
+
+bool task_sleep_ns(uint64_t ns)
+{
+	hal_irq_state_t s = hal_irq_save();
+	struct cpu *c = cpu_this();
+	struct task *t = c->current;
+	if (c->preempt || t->idle) {
+		hal_irq_restore(s);
+		return false;
+	}
+	t->wake_at = hal_time_ns() + ns;
+	hal_irq_state_t ls = spin_lock_irqsave(&c->lock);
+	struct list *pos = c->sleepers.next;
+	while (pos != &c->sleepers && list_entry(pos, struct task, wait_link)->wake_at <= t->wake_at)
+		pos = pos->next;
+	list_insert_after(pos->prev, &t->wait_link);
+	t->state = TASK_SLEEPING;
+	CALL(sched_remove, t);
+	spin_unlock_irqrestore(&c->lock, ls);
+	schedule();
+	hal_irq_restore(s);
+	return true;
+}
+
+/* The HAL tick, in interrupt context: wake sleepers, and preempt the
+ * running task unless it holds a preemption-disabling lock. */
+static void on_tick(void)
+{
+	struct cpu *c = cpu_this();
+	if (!c->online)
+		return;
+	wake_sleepers(c);
+	if (c->preempt == 0)
+		schedule();
+}
+
+/* --- CPUs ---------------------------------------------------------------------- */
+static unsigned tick_hz;
+
+/* The CPU's boot context becomes its idle task. */
+static err_t cpu_up(unsigned id)
+{
+	struct cpu *c = &cpus[id];
+	list_init(&c->sleepers);
+	c->idle = c->current = task_new_initial(id, "idle");
+	if (!c->idle)
+		return E_NOMEM;
+	c->online = true;
+	if (tick_hz && !hal_timer_start(tick_hz, on_tick))
+		return E_HAL;
+	return E_OK;
+}
+
+/* Runs other tasks until done() holds (or forever): the idle loop. */
+static void idle_until(bool (*done)(void *), void *arg)
+{
+	while (!(done && done(arg)) && !stopping) {
+		hal_irq_state_t s = hal_irq_save();
+		wake_sleepers(cpu_this());
+		schedule();
+		hal_irq_restore(s);
+		if (!(done && done(arg)))
+			hal_cpu_halt();
+	}
+}
+
+static void secondary_cpu(unsigned id)
+{
+	if (cpu_up(id))
+		panic("cpu %u: cannot start", id);
+	hal_irq_enable();
+	idle_until(NULL, NULL);
+	hal_irq_state_t off = hal_irq_save();
+	(void)off; /* this CPU stays off until power-off */
+	cpus[id].online = false;
+	for (;;)
+		hal_cpu_halt();
+}
+
+err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
+{
+	struct cell_diag diag;
+	struct cell *sched = ns_find_cell(ns_root(), sched_cell);
+	err_t e = sched ? E_OK : cell_load(ns_root(), sched_cell, &sched, &diag);
+	if (!e)
+		e = import_bind(&sched_table, sched, &diag);
+	if (e) {
+		char line[256];
+		cell_diag_format(&diag, line, sizeof line);
+		kprintf("theseus: scheduler %s: %s\n", sched_cell, line);
+		return e;
+	}
+	ncpus = MAX(1u, MIN(n, MIN(hal_cpu_count(), (unsigned)MAX_CPUS)));
+	tick_hz = hz;
+	if ((e = cpu_up(0)))
+		return e;
+	for (unsigned id = 1; id < ncpus; id++)
+		if (!hal_cpu_start(id, secondary_cpu)) {
+			kprintf("theseus: cpu %u did not start; running on %u\n", id, id);
+			ncpus = id;
+			break;
+		}
+	return E_OK;
+}
+
+void sched_idle_until(bool (*done)(void *), void *arg) { idle_until(done, arg); }
+
+void tasks_fini(void)
+{
+	stopping = true;
+	if (tick_hz)
+		(void)!hal_timer_start(0, NULL);
+	for (unsigned id = 1; id < ncpus; id++)
+		hal_cpu_wake(id);
+	/* Other CPUs stop at their next idle loop; their tasks stop with the
+	 * machine. This CPU is back on its boot context, its idle task: */
+	struct cpu *c = &cpus[0];
+	if (c->current == c->idle) {
+		c->online = false;
+		task_reap(c->idle);
+		c->idle = c->current = NULL;
+	}
+	import_unbind(&sched_table);
+}
+
+EXPORT_APP(task_yield);
+EXPORT_APP(task_sleep_ns);
+EXPORT_KERNEL(preempt_disable);
+EXPORT_KERNEL(preempt_enable);
+EXPORT_KERNEL(preempt_enabled);
+EXPORT_APP(tasks_cpus);
+EXPORT_APP(sched_active);
+EXPORT_APP(sched_policy_name);
+EXPORT_KERNEL(sched_imports);

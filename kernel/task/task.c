@@ -1,0 +1,279 @@
+/* Task lifecycle: spawn (stack with a guard page, context, a private copy
+ * of the argument, the entry cell kept loaded), exit, join, and reaping
+ * when the last counted reference is dropped. Switching itself is sched.c. */
+#include "export.h"
+#include "heap.h"
+#include "panic.h"
+#include "task_internal.h"
+
+#define DEFAULT_STACK_PAGES 16
+
+static struct {
+	struct list all;
+	struct spinlock lock;
+	unsigned next_id;
+	struct task_stats stats;
+} reg = { .all = LIST_INIT(reg.all) };
+
+void task_registry_add(struct task *t)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	t->id = reg.next_id++;
+	list_push_back(&reg.all, &t->all_link);
+	reg.stats.alive++;
+	reg.stats.spawned++;
+	spin_unlock_irqrestore(&reg.lock, s);
+}
+
+static struct task *task_alloc(const char *name)
+{
+	struct task *t = kzalloc(sizeof *t);
+	if (!t)
+		return NULL;
+	t->ctx = kzalloc(hal_context_size());
+	if (!t->ctx) {
+		kfree(t);
+		return NULL;
+	}
+	strlcpy(t->name, name && *name ? name : "task", sizeof t->name);
+	t->refs = 1; /* the task's own */
+	wait_queue_init(&t->ended);
+	list_init(&t->wait_link);
+	list_init(&t->all_link);
+	return t;
+}
+
+struct task *task_new_initial(unsigned cpu, const char *name)
+{
+	struct task *t = task_alloc(name);
+	if (!t)
+		return NULL;
+	t->cpu = (int)cpu;
+	t->idle = true;
+	t->state = TASK_RUNNABLE;
+	task_registry_add(t);
+	return t;
+}
+
+/* Stack pages with the lowest page of the range left unmapped: an
+ * overflow faults instead of corrupting what lies below. */
+static err_t stack_alloc(struct task *t, size_t pages)
+{
+	struct allocated_pages all, usable;
+	struct allocated_frames frames;
+	err_t e = pages_alloc(pages + 1, &all);
+	if (e)
+		return e;
+	if ((e = pages_split(&all, 1, &usable))) {
+		pages_free(&all);
+		return e;
+	}
+	t->guard = all;
+	if ((e = frames_alloc(pages, &frames))) {
+		pages_free(&usable);
+		return e;
+	}
+	if ((e = mp_map_rw(&usable, &frames, &t->stack))) {
+		pages_free(&usable);
+		frames_free(&frames);
+	}
+	return e;
+}
+
+static void task_trampoline(void *p)
+{
+	struct task *t = p;
+	sched_finish_switch();
+	hal_irq_enable();
+	task_exit(t->entry(t->arg));
+}
+
+static int pick_cpu(int wanted)
+{
+	static unsigned next;
+	if (wanted >= 0 && (unsigned)wanted < tasks_cpus())
+		return wanted;
+	return (int)(__atomic_fetch_add(&next, 1, __ATOMIC_RELAXED) % tasks_cpus());
+}
+
+static void task_free(struct task *t)
+{
+	hal_context_release(t->ctx);
+	mp_unmap_rw(&t->stack);
+	pages_free(&t->guard);
+	kfree(t->arg);
+	kfree(t->ctx);
+	kfree(t);
+}
+
+err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const void *arg, size_t arg_size,
+		     struct task_ref *out)
+{
+	if (!tasks_cpus())
+		return E_INVAL;
+	struct task *t = task_alloc(o->name);
+	if (!t)
+		return E_NOMEM;
+	err_t e = stack_alloc(t, o->stack_pages ? o->stack_pages : DEFAULT_STACK_PAGES);
+	if (!e && arg_size && !(t->arg = kmalloc(arg_size)))
+		e = E_NOMEM;
+	if (e) {
+		task_free(t);
+		return e;
+	}
+	if (arg_size)
+		memcpy(t->arg, arg, arg_size);
+	t->entry = entry;
+	t->cpu = pick_cpu(o->cpu);
+	t->priority = o->priority;
+	t->restartable = o->restartable;
+	t->ns = o->ns ? o->ns : ns_root();
+	const struct cell_section *home = cell_section_at((uintptr_t)entry);
+	if (home && !home->cell->builtin) {
+		t->entry_cell = home->cell;
+		__atomic_add_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
+	}
+	hal_context_prepare(t->ctx, (void *)mp_start(&t->stack.m), mp_size(&t->stack.m), task_trampoline, t);
+	t->refs = 2; /* its own, and the caller's */
+	out->t = t;
+	task_registry_add(t);
+	sched_make_runnable(t);
+	return E_OK;
+}
+
+void task_exit(int64_t value)
+{
+	hal_irq_state_t s = hal_irq_save();
+	(void)s; /* never restored: this task does not run again */
+	struct task *t = task_current();
+	t->exit_value = value;
+	if (t->entry_cell)
+		__atomic_sub_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
+	sched_make_unrunnable(t, TASK_EXITED);
+	wait_queue_wake_all(&t->ended);
+	cpu_this()->dead = t;
+	schedule();
+	panic("task %s ran after it exited", t->name);
+}
+
+static bool ended(const struct task *t)
+{
+	return t->state == TASK_EXITED || t->state == TASK_FAILED || t->state == TASK_KILLED;
+}
+
+static bool ended_cond(void *t) { return ended(t); }
+
+err_t task_join(const struct task_ref *r, int64_t *value)
+{
+	struct task *t = r->t;
+	if (!t)
+		return E_EMPTY;
+	if (t == task_current())
+		return E_INVAL; /* joining oneself never ends */
+	if (!wait_queue_wait_cond(&t->ended, ended_cond, t))
+		return E_INVAL; /* the caller holds a preemption-disabling lock */
+	if (value)
+		*value = t->exit_value;
+	return t->state == TASK_EXITED ? E_OK : E_INVAL;
+}
+
+struct task_ref task_ref_clone(const struct task_ref *r)
+{
+	if (r->t)
+		__atomic_add_fetch(&r->t->refs, 1, __ATOMIC_RELAXED);
+	return *r;
+}
+
+void task_ref_drop(struct task_ref *r)
+{
+	struct task *t = r->t;
+	r->t = NULL;
+	if (t && __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL) == 0)
+		task_reap(t);
+}
+
+void task_reap(struct task *t)
+{
+	if (!ended(t) && !t->idle)
+		panic("task %s reaped while %s", t->name, task_state_name(t->state));
+	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	list_remove(&t->all_link);
+	reg.stats.alive--;
+	spin_unlock_irqrestore(&reg.lock, s);
+	task_free(t);
+}
+
+struct task_ref task_current_ref(void)
+{
+	struct task_ref r = { task_current() };
+	return task_ref_clone(&r);
+}
+
+bool task_find(unsigned id, struct task_ref *out)
+{
+	bool found = false;
+	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	struct list *pos;
+	list_for_each(pos, &reg.all) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t->id == id) {
+			out->t = t;
+			*out = task_ref_clone(out);
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&reg.lock, s);
+	return found;
+}
+
+void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	struct list *pos;
+	list_for_each(pos, &reg.all) fn(list_entry(pos, struct task, all_link), arg);
+	spin_unlock_irqrestore(&reg.lock, s);
+}
+
+void task_stats(struct task_stats *out)
+{
+	*out = reg.stats;
+	out->switches = 0;
+	for (unsigned c = 0; c < tasks_cpus(); c++)
+		out->switches += cpu_get(c)->switches;
+}
+
+const char *task_name(const struct task *t) { return t->name; }
+unsigned task_id(const struct task *t) { return t->id; }
+enum task_state task_state(const struct task *t) { return t->state; }
+int task_cpu(const struct task *t) { return t->cpu; }
+int task_priority(const struct task *t) { return t->priority; }
+bool task_is_idle(const struct task *t) { return t->idle; }
+const char *task_entry_cell(const struct task *t) { return t->entry_cell ? t->entry_cell->name : "nano_core"; }
+const char *task_namespace(const struct task *t) { return t->ns ? t->ns->name : "root"; }
+
+const char *task_state_name(enum task_state s)
+{
+	static const char *const names[] = { "runnable", "blocked", "sleeping", "exited", "failed", "killed" };
+	return (unsigned)s < ARRAY_LEN(names) ? names[s] : "?";
+}
+
+EXPORT_APP(task_spawn_raw);
+EXPORT_APP(task_ref_clone);
+EXPORT_APP(task_ref_drop);
+EXPORT_APP(task_current);
+EXPORT_APP(task_current_ref);
+EXPORT_APP(task_exit);
+EXPORT_APP(task_join);
+EXPORT_APP(task_name);
+EXPORT_APP(task_id);
+EXPORT_APP(task_state);
+EXPORT_APP(task_state_name);
+EXPORT_APP(task_cpu);
+EXPORT_APP(task_priority);
+EXPORT_APP(task_is_idle);
+EXPORT_APP(task_entry_cell);
+EXPORT_APP(task_namespace);
+EXPORT_APP(task_find);
+EXPORT_APP(task_for_each);
+EXPORT_APP(task_stats);

@@ -1,0 +1,61 @@
+/* The task struct and per-CPU state, shared by the files of kernel/task
+ * (task.c: lifecycle; sched.c: switching and time; waitq.c: blocking). */
+#ifndef TASK_INTERNAL_H
+#define TASK_INTERNAL_H
+#include "cell.h"
+#include "hal/context.h"
+#include "mm.h"
+#include "spinlock.h"
+#include "task.h"
+
+struct task {
+	unsigned id;
+	char name[TASK_NAME_MAX];
+	volatile enum task_state state;
+	int cpu, priority;
+	bool idle;
+	bool restartable;
+	uint32_t refs;               /* atomic; one is the task's own while it runs */
+	struct hal_context *ctx;
+	struct mapped_pages_rw stack; /* empty for a CPU's initial context */
+	struct allocated_pages guard; /* the unmapped page below the stack */
+	task_entry_fn entry;
+	void *arg;                   /* the task's own copy */
+	int64_t exit_value;
+	struct cell *entry_cell;     /* kept loaded while the task lives */
+	struct namespace *ns;
+	uint64_t wake_at;            /* when sleeping */
+	struct wait_queue ended;     /* joiners */
+	struct list all_link;        /* the registry of live tasks */
+	struct list wait_link;       /* in one wait queue or sleep list */
+};
+
+struct cpu {
+	struct task *current;
+	struct task *idle;
+	struct task *dead;   /* ended, switched away from: drop its own reference */
+	int preempt;         /* preempt_disable depth */
+	struct list sleepers; /* by wake_at */
+	struct spinlock lock; /* sleepers */
+	uint64_t switches;
+	bool online;
+};
+
+struct cpu *cpu_this(void);
+struct cpu *cpu_get(unsigned id);
+
+/* sched.c */
+void sched_make_runnable(struct task *t); /* state RUNNABLE, queued, its CPU woken */
+void sched_make_unrunnable(struct task *t, enum task_state s);
+/* Switches to the next task; call with interrupts disabled. */
+void schedule(void);
+/* After a switch, in the task that now runs. */
+void sched_finish_switch(void);
+
+/* task.c */
+void task_registry_add(struct task *t);
+struct task *task_new_initial(unsigned cpu, const char *name); /* a CPU's boot context */
+/* Releases what an ended task holds; the last reference frees it. */
+void task_reap(struct task *t);
+
+#endif

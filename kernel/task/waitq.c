@@ -1,0 +1,114 @@
+/* Blocking: wait queues, and the sleeping mutex built on one. A waiter
+ * checks its condition with the queue locked and only then blocks, so a
+ * wake-up can never fall between the check and the sleep. */
+#include "export.h"
+#include "sync.h"
+#include "task_internal.h"
+
+void wait_queue_init(struct wait_queue *wq)
+{
+	list_init(&wq->waiters);
+	wq->lock = (struct spinlock){ 0 };
+}
+
+bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg)
+{
+	for (;;) {
+		hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+		if (cond(arg)) {
+			spin_unlock_irqrestore(&wq->lock, s);
+			return true;
+		}
+		struct cpu *c = cpu_this();
+		if (c->preempt || c->current->idle) {
+			spin_unlock_irqrestore(&wq->lock, s);
+			return false;
+		}
+		struct task *t = c->current;
+		list_push_back(&wq->waiters, &t->wait_link);
+		sched_make_unrunnable(t, TASK_BLOCKED);
+		/* Interrupts stay off from here to the switch: the lock is
+		 * dropped, but nothing on this CPU can run before we block. */
+		__atomic_clear(&wq->lock.locked, __ATOMIC_RELEASE);
+		schedule();
+		hal_irq_restore(s);
+	}
+}
+
+static struct task *pop_waiter(struct wait_queue *wq)
+{
+	if (list_empty(&wq->waiters))
+		return NULL;
+	struct task *t = list_entry(wq->waiters.next, struct task, wait_link);
+	list_remove(&t->wait_link);
+	return t;
+}
+
+bool wait_queue_wake_one(struct wait_queue *wq)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+	struct task *t = pop_waiter(wq);
+	if (t)
+		sched_make_runnable(t);
+	spin_unlock_irqrestore(&wq->lock, s);
+	return t != NULL;
+}
+
+size_t wait_queue_wake_all(struct wait_queue *wq)
+{
+	size_t n = 0;
+	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+	struct task *t;
+	while ((t = pop_waiter(wq))) {
+		sched_make_runnable(t);
+		n++;
+	}
+	spin_unlock_irqrestore(&wq->lock, s);
+	return n;
+}
+
+/* --- the sleeping mutex ------------------------------------------------------ */
+void mutex_init(struct mutex *m)
+{
+	m->owner = NULL;
+	wait_queue_init(&m->waiters);
+}
+
+static bool mutex_free_or_mine(void *p)
+{
+	struct mutex *m = p;
+	struct task *me = task_current();
+	if (m->owner == NULL)
+		m->owner = me; /* taken under the queue lock */
+	return m->owner == me;
+}
+
+bool mutex_lock(struct mutex *m)
+{
+	if (m->owner == task_current())
+		return false; /* not recursive */
+	return wait_queue_wait_cond(&m->waiters, mutex_free_or_mine, m);
+}
+
+/* Hands the mutex straight to the first waiter, so a releasing task that
+ * loops cannot take it back before the waiter runs. */
+void mutex_unlock(struct mutex *m)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+	struct task *next = pop_waiter(&m->waiters);
+	m->owner = next;
+	if (next)
+		sched_make_runnable(next);
+	spin_unlock_irqrestore(&m->waiters.lock, s);
+}
+
+bool mutex_held_by_me(const struct mutex *m) { return m->owner == task_current(); }
+
+EXPORT_APP(wait_queue_init);
+EXPORT_APP(wait_queue_wait_cond);
+EXPORT_APP(wait_queue_wake_one);
+EXPORT_APP(wait_queue_wake_all);
+EXPORT_APP(mutex_init);
+EXPORT_APP(mutex_lock);
+EXPORT_APP(mutex_unlock);
+EXPORT_APP(mutex_held_by_me);

@@ -1,0 +1,52 @@
+# Scenario tests of tasks as the shell shows them (cells/shell/cmd_tasks.c):
+# spawn, join, ps and sched, and the scheduler case study (cells/prio_demo).
+# include()d by this folder's CMakeLists.txt after scenario() and SIM are
+# defined; commands are separated by "\n" as in shell_cases.cmake. Task ids
+# are as the kernel hands them out: the first task spawned from the shell is 1.
+
+scenario(task_spawn_and_join_hello 0
+	--match "^theseus> spawn hello$"
+	--match "^spawned task 1 \\(hello\\)$"
+	--match "^Hello from the hello cell!$"
+	--match "^task 1 exited with 0$"
+	-- ${SIM} -c "spawn hello\njoin 1")
+
+scenario(task_ps_lists_the_shell 0
+	--match "^ +id +name +state +cpu +prio +namespace +cell$"
+	--match "^ +[0-9]+\\* shell +[a-z]+ +[0-9]+ +-?[0-9]+ "
+	-- ${SIM} -c "ps")
+
+scenario(task_ps_shows_a_spawned_task 0
+	--match "^spawned task 1 \\(hello\\)$"
+	--match "^ +1  hello +[a-z]+ +[0-9]+ +0 +[^ ]+ +hello$"
+	-- ${SIM} -c "spawn hello\nps\njoin 1")
+
+scenario(task_sched_is_round_robin 0
+	--match "^scheduler: sched_rr \\(round robin\\)$"
+	-- ${SIM} -c "sched")
+
+scenario(task_prio_demo 0
+	--match "^spawned task 1 \\(prio_demo\\)$"
+	--match "^\\[prio 1\\] iteration 0$"
+	--match "^\\[prio 5\\] iteration 0$"
+	--match "^\\[prio 10\\] iteration 0$"
+	--match "^\\[prio 10\\] iteration 2$"
+	--match "^prio_demo: done$"
+	--match "^task 1 exited with 0$"
+	-- ${SIM} -c "spawn prio_demo\njoin 1")
+
+scenario(task_join_unknown_id 1
+	--match "^join: no task 42 \\('ps' lists them\\)$"
+	-- ${SIM} -c "join 42")
+
+scenario(task_join_not_a_number 1
+	--match "^join: 'soon' is not a task id \\('ps' lists them\\)$"
+	-- ${SIM} -c "join soon")
+
+scenario(task_spawn_unknown_cell 1
+	--match "^spawn: .*no_such_cell"
+	-- ${SIM} -c "spawn no_such_cell")
+
+scenario(task_spawn_cell_without_main 1
+	--match "^spawn: cell chain_c exports no function chain_c_main$"
+	-- ${SIM} -c "spawn chain_c")
