@@ -54,6 +54,24 @@ static struct rq_entry *rq_find(struct rq *q, const struct task *t)
 	return NULL;
 }
 
+/* The queue holding t, locked, with t's entry in *e; NULL (nothing locked)
+ * if no queue holds it. t's own CPU's queue is searched first: t is nearly
+ * always there, so the common case takes one lock. */
+static struct rq *rq_lock_holder(const struct task *t, struct rq_entry **e, hal_irq_state_t *irq)
+{
+	int home = task_cpu(t);
+	for (int i = -1; i < MAX_CPUS; i++) {
+		int cpu = i < 0 ? home : i;
+		if (cpu < 0 || cpu >= MAX_CPUS || (i >= 0 && cpu == home))
+			continue;
+		struct rq *q = rq_lock((unsigned)cpu, irq);
+		if ((*e = rq_find(q, t)))
+			return q;
+		rq_unlock(q, *irq);
+	}
+	return NULL;
+}
+
 /* The frontmost entry of the highest priority, or NULL. */
 static struct rq_entry *rq_highest(struct rq *q)
 {
@@ -99,36 +117,28 @@ bool rq_push_back(unsigned cpu, struct task *t, int priority)
 
 bool rq_remove(struct task *t)
 {
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-		hal_irq_state_t irq;
-		struct rq *q = rq_lock(cpu, &irq);
-		struct rq_entry *e = rq_find(q, t);
-		if (e)
-			rq_take(q, e);
-		rq_unlock(q, irq);
-		if (e) {
-			kfree(e);
-			return true;
-		}
-	}
-	return false;
+	hal_irq_state_t irq;
+	struct rq_entry *e;
+	struct rq *q = rq_lock_holder(t, &e, &irq);
+	if (!q)
+		return false;
+	rq_take(q, e);
+	rq_unlock(q, irq);
+	kfree(e);
+	return true;
 }
 
 bool rq_move_to_back(struct task *t)
 {
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-		hal_irq_state_t irq;
-		struct rq *q = rq_lock(cpu, &irq);
-		struct rq_entry *e = rq_find(q, t);
-		if (e) {
-			list_remove(&e->link);
-			list_push_back(&q->entries, &e->link);
-		}
-		rq_unlock(q, irq);
-		if (e)
-			return true;
-	}
-	return false;
+	hal_irq_state_t irq;
+	struct rq_entry *e;
+	struct rq *q = rq_lock_holder(t, &e, &irq);
+	if (!q)
+		return false;
+	list_remove(&e->link);
+	list_push_back(&q->entries, &e->link);
+	rq_unlock(q, irq);
+	return true;
 }
 
 /* Pops (or peeks at) the entry pick chooses from cpu's queue. */
@@ -166,15 +176,12 @@ size_t rq_len(unsigned cpu)
 
 bool rq_contains(const struct task *t)
 {
-	for (unsigned cpu = 0; cpu < MAX_CPUS; cpu++) {
-		hal_irq_state_t irq;
-		struct rq *q = rq_lock(cpu, &irq);
-		bool found = rq_find(q, t) != NULL;
+	hal_irq_state_t irq;
+	struct rq_entry *e;
+	struct rq *q = rq_lock_holder(t, &e, &irq);
+	if (q)
 		rq_unlock(q, irq);
-		if (found)
-			return true;
-	}
-	return false;
+	return q != NULL;
 }
 
 void rq_for_each(unsigned cpu, void (*fn)(struct task *t, int priority, void *arg), void *arg)

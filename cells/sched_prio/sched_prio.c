@@ -1,4 +1,4 @@
-/* The strict-priority scheduler cell: the four functions of sched.h's
+/* The strict-priority scheduler cell: the four functions of scheduler.h's
  * import table on top of the runqueue cell. The highest task_priority runs
  * first; tasks of equal priority take turns, because the task that ran is
  * rotated to the back before each pick. A runnable task stays queued while
@@ -15,7 +15,7 @@ void sched_add(struct task *t)
 	if (rq_contains(t))
 		return; /* queued once, however often it is announced */
 	int cpu = task_cpu(t);
-	/* sched.h gives no way to report failure: say so rather than lose t silently. */
+	/* scheduler.h gives no way to report failure: say so rather than lose t silently. */
 	if (cpu < 0 || !rq_push_back((unsigned)cpu, t, task_priority(t)))
 		kprintf("sched_prio: cannot queue task %u (%s) on cpu %d: %s\n", task_id(t),
 			task_name(t), cpu, cpu < 0 || cpu >= MAX_CPUS ? "no such cpu" : "out of memory");

@@ -1,4 +1,4 @@
-/* The round-robin scheduler cell: the four functions of sched.h's import
+/* The round-robin scheduler cell: the four functions of scheduler.h's import
  * table on top of the runqueue cell. A runnable task stays queued while it
  * runs; each pick first rotates the task that ran to the back, then runs
  * whichever task is at the front. */
@@ -14,7 +14,7 @@ void sched_add(struct task *t)
 	if (rq_contains(t))
 		return; /* queued once, however often it is announced */
 	int cpu = task_cpu(t);
-	/* sched.h gives no way to report failure: say so rather than lose t silently. */
+	/* scheduler.h gives no way to report failure: say so rather than lose t silently. */
 	if (cpu < 0 || !rq_push_back((unsigned)cpu, t, task_priority(t)))
 		kprintf("sched_rr: cannot queue task %u (%s) on cpu %d: %s\n", task_id(t), task_name(t),
 			cpu, cpu < 0 || cpu >= MAX_CPUS ? "no such cpu" : "out of memory");

@@ -179,15 +179,8 @@ void shell_tasks_release(struct shell *sh)
 
 /* --- sched ------------------------------------------------------------------------------ */
 
-/* The policy comes from the scheduler cell's own sched_policy, looked up at
- * run time: a direct call would tie the shell to one scheduler cell with a
- * dependency edge, and block swapping it. */
 bool cmd_sched(struct shell *sh, const struct shell_args *a)
 {
-	const char *name = sched_active();
-	const struct cell *c = name ? ns_find_cell(ns_root(), name) : NULL;
-	const struct cell_symbol *s = c ? cell_function(c, "sched_policy") : NULL;
-	const char *policy = s ? ((const char *(*)(void))s->addr)() : "policy unknown";
-	kprintf("scheduler: %s (%s)\n", or_dash(name), policy);
+	kprintf("scheduler: %s (%s)\n", or_dash(sched_active()), sched_policy_name());
 	return true;
 }

@@ -194,7 +194,9 @@ static void secondary_cpu(unsigned id)
 	idle_until(NULL, NULL);
 	hal_irq_state_t off = hal_irq_save();
 	(void)off; /* this CPU stays off until power-off */
-	cpus[id].online = false;
+	if (tick_hz)
+		(void)!hal_timer_start(0, NULL);
+	__atomic_store_n(&cpus[id].online, false, __ATOMIC_RELEASE);
 	for (;;)
 		hal_cpu_halt();
 }
@@ -212,6 +214,7 @@ err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
 		kprintf("theseus: scheduler %s: %s\n", sched_cell, line);
 		return e;
 	}
+	stopping = false;
 	ncpus = MAX(1u, MIN(n, MIN(hal_cpu_count(), (unsigned)MAX_CPUS)));
 	tick_hz = hz;
 	if ((e = cpu_up(0)))
@@ -234,13 +237,19 @@ void tasks_fini(void)
 		(void)!hal_timer_start(0, NULL);
 	for (unsigned id = 1; id < ncpus; id++)
 		hal_cpu_wake(id);
-	/* Other CPUs stop at their next idle loop; their tasks stop with the
-	 * machine. This CPU is back on its boot context, its idle task: */
-	struct cpu *c = &cpus[0];
-	if (c->current == c->idle) {
-		c->online = false;
-		task_reap(c->idle);
-		c->idle = c->current = NULL;
+	/* Other CPUs stop at their next idle loop (tasks still on them stop
+	 * with the machine). Once a CPU is off and back on its boot context,
+	 * its idle task can go; this CPU is on its own boot context now. */
+	cpus[0].online = false;
+	for (unsigned id = 0; id < ncpus; id++) {
+		struct cpu *c = &cpus[id];
+		uint64_t deadline = hal_time_ns() + 1000000000ull;
+		while (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && hal_time_ns() < deadline)
+			hal_cpu_wake(id);
+		if (!c->online && c->current == c->idle && c->idle) {
+			task_reap(c->idle);
+			c->idle = c->current = NULL;
+		}
 	}
 	import_unbind(&sched_table);
 }

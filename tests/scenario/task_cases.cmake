@@ -2,14 +2,15 @@
 # spawn, join, ps and sched, and the scheduler case study (cells/prio_demo).
 # include()d by this folder's CMakeLists.txt after scenario() and SIM are
 # defined; commands are separated by "\n" as in shell_cases.cmake. Task ids
-# are as the kernel hands them out: the first task spawned from the shell is 1.
+# are as the kernel hands them out: 0 is CPU 0's idle task, 1 the shell, so the
+# first task spawned from the shell is 2.
 
 scenario(task_spawn_and_join_hello 0
 	--match "^theseus> spawn hello$"
-	--match "^spawned task 1 \\(hello\\)$"
+	--match "^spawned task 2 \\(hello\\)$"
 	--match "^Hello from the hello cell!$"
-	--match "^task 1 exited with 0$"
-	-- ${SIM} -c "spawn hello\njoin 1")
+	--match "^task 2 exited with 0$"
+	-- ${SIM} -c "spawn hello\njoin 2")
 
 scenario(task_ps_lists_the_shell 0
 	--match "^ +id +name +state +cpu +prio +namespace +cell$"
@@ -17,23 +18,23 @@ scenario(task_ps_lists_the_shell 0
 	-- ${SIM} -c "ps")
 
 scenario(task_ps_shows_a_spawned_task 0
-	--match "^spawned task 1 \\(hello\\)$"
-	--match "^ +1  hello +[a-z]+ +[0-9]+ +0 +[^ ]+ +hello$"
-	-- ${SIM} -c "spawn hello\nps\njoin 1")
+	--match "^spawned task 2 \\(hello\\)$"
+	--match "^ +2  hello +[a-z]+ +[0-9]+ +0 +[^ ]+ +hello$"
+	-- ${SIM} -c "spawn hello\nps\njoin 2")
 
 scenario(task_sched_is_round_robin 0
 	--match "^scheduler: sched_rr \\(round robin\\)$"
 	-- ${SIM} -c "sched")
 
 scenario(task_prio_demo 0
-	--match "^spawned task 1 \\(prio_demo\\)$"
+	--match "^spawned task 2 \\(prio_demo\\)$"
 	--match "^\\[prio 1\\] iteration 0$"
 	--match "^\\[prio 5\\] iteration 0$"
 	--match "^\\[prio 10\\] iteration 0$"
 	--match "^\\[prio 10\\] iteration 2$"
 	--match "^prio_demo: done$"
-	--match "^task 1 exited with 0$"
-	-- ${SIM} -c "spawn prio_demo\njoin 1")
+	--match "^task 2 exited with 0$"
+	-- ${SIM} -c "spawn prio_demo\njoin 2")
 
 scenario(task_join_unknown_id 1
 	--match "^join: no task 42 \\('ps' lists them\\)$"
@@ -50,3 +51,7 @@ scenario(task_spawn_unknown_cell 1
 scenario(task_spawn_cell_without_main 1
 	--match "^spawn: cell chain_c exports no function chain_c_main$"
 	-- ${SIM} -c "spawn chain_c")
+
+scenario(task_join_self_refused 1
+	--match "^join: task 1 is this shell. it never ends while the shell waits$"
+	-- ${SIM} -c "join 1")

@@ -8,6 +8,7 @@
 #include "hosted.h"
 #include "mm.h"
 #include "tboot.h"
+#include "task.h"
 
 struct hal_boot_info tboot_info;
 
@@ -39,4 +40,49 @@ void tboot_teardown_cells(void)
 	hosted_kernel_image_fini(&tboot_info);
 	hosted_cells_fini(&tboot_info);
 	tboot_teardown();
+}
+
+void tboot_setup_tasks_on(unsigned ncpus)
+{
+	tboot_setup_cells();
+	hosted_cpu_init(ncpus);
+	hosted_signals_init();
+	ck_assert_int_eq(tasks_init(ncpus, "sched_rr", TBOOT_TICK_HZ), E_OK);
+}
+
+void tboot_setup_tasks(void) { tboot_setup_tasks_on(1); }
+void tboot_setup_tasks_smp(void) { tboot_setup_tasks_on(TBOOT_SMP_CPUS); }
+
+void tboot_teardown_tasks(void)
+{
+	tasks_fini();
+	tboot_teardown_cells();
+}
+
+struct driver {
+	int64_t (*fn)(void *);
+	void *arg;
+};
+
+static int64_t drive(struct driver *d) { return d->fn(d->arg); }
+
+static bool ended(void *t)
+{
+	enum task_state s = task_state(t);
+	return s == TASK_EXITED || s == TASK_FAILED || s == TASK_KILLED;
+}
+
+int64_t tboot_run_in_task(int64_t (*fn)(void *), void *arg)
+{
+	struct driver d = { fn, arg };
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.name = "test";
+	o.cpu = 0;
+	struct task_ref t;
+	ck_assert_int_eq(TASK_SPAWN(&o, drive, &d, &t), E_OK);
+	sched_idle_until(ended, t.t);
+	int64_t v = -1;
+	ck_assert_int_eq(task_join(&t, &v), E_OK);
+	task_ref_drop(&t);
+	return v;
 }

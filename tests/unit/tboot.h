@@ -13,4 +13,16 @@ void tboot_teardown(void);
 void tboot_setup_cells(void);
 void tboot_teardown_cells(void);
 
+/* Tasks on 1 (or TBOOT_SMP_CPUS) virtual CPUs with the round-robin
+ * scheduler cell and a TBOOT_TICK_HZ preemption tick. */
+#define TBOOT_TICK_HZ 100
+#define TBOOT_SMP_CPUS 4
+void tboot_setup_tasks(void);
+void tboot_setup_tasks_smp(void);
+void tboot_teardown_tasks(void);
+/* Runs fn(arg) in a task on CPU 0 (the test's own context is CPU 0's idle
+ * task, which may not block) and returns its result. */
+#include <stdint.h>
+int64_t tboot_run_in_task(int64_t (*fn)(void *), void *arg);
+
 #endif
