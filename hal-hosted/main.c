@@ -17,6 +17,7 @@
 struct options {
 	uint64_t memory;
 	unsigned cpus;
+	const char *sched;
 	const char *cell_dir;
 	const char *commands;
 	const char *script;
@@ -24,9 +25,10 @@ struct options {
 
 static void usage(FILE *to)
 {
-	fprintf(to, "usage: theseus [-m SIZE] [--cpus N] [--cells DIR] [-c 'cmd; cmd'] [FILE]\n"
+	fprintf(to, "usage: theseus [-m SIZE] [--cpus N] [--sched CELL] [--cells DIR] [-c 'cmd; cmd'] [FILE]\n"
 		    "  -m SIZE      physical memory, e.g. 256M or 1G (default 256M)\n"
 		    "  --cpus N     virtual CPUs, each a host thread (default 1)\n"
+		    "  --sched CELL scheduler cell to boot with (default sched_rr; or sched_prio)\n"
 		    "  --cells DIR  directory of cell objects (default: $THESEUS_CELLS or %s)\n"
 		    "  -c CMDS      run shell commands and exit\n"
 		    "  FILE         run shell commands from FILE, one a line, and exit\n",
@@ -84,7 +86,7 @@ static char *read_file(const char *path)
 static bool parse_args(int argc, char **argv, struct options *o)
 {
 	const char *env = getenv("THESEUS_CELLS");
-	*o = (struct options){ HOSTED_DEFAULT_MEMORY, 1, env && *env ? env : THESEUS_CELL_DIR, NULL, NULL };
+	*o = (struct options){ HOSTED_DEFAULT_MEMORY, 1, NULL, env && *env ? env : THESEUS_CELL_DIR, NULL, NULL };
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		bool has_value = i + 1 < argc;
@@ -104,6 +106,8 @@ static bool parse_args(int argc, char **argv, struct options *o)
 				return false;
 			}
 			o->cpus = (unsigned)n;
+		} else if (!strcmp(a, "--sched") && has_value) {
+			o->sched = argv[++i];
 		} else if (!strcmp(a, "--cells") && has_value) {
 			o->cell_dir = argv[++i];
 		} else if (!strcmp(a, "-c") && has_value) {
@@ -135,6 +139,7 @@ int main(int argc, char **argv)
 	info.commands = o.script ? script_text : o.commands;
 	info.script_path = o.script;
 	info.ncpus = o.cpus;
+	info.scheduler = o.sched;
 	hosted_cpu_init(o.cpus);
 	hosted_signals_init();
 	hosted_console_init();

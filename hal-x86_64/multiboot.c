@@ -111,6 +111,26 @@ static void fill_memory(struct hal_boot_info *bi, uintptr_t floor)
 	}
 }
 
+/* The value of a "key=value" word before any "--" on the command line. */
+static bool cmdline_value(const char *cmdline, const char *key, char *out, size_t cap)
+{
+	size_t k = strlen(key);
+	for (const char *p = cmdline; p && *p; p++) {
+		if (p != cmdline && p[-1] != ' ')
+			continue;
+		if (p[0] == '-' && p[1] == '-' && (p[2] == ' ' || !p[2]))
+			return false;
+		if (!strncmp(p, key, k)) {
+			size_t n = 0;
+			while (p[k + n] && p[k + n] != ' ')
+				n++;
+			ksnprintf(out, cap, "%.*s", (int)n, p + k);
+			return n > 0;
+		}
+	}
+	return false;
+}
+
 /* Shell commands follow a "--" word on the kernel command line. */
 static const char *shell_commands(const char *cmdline)
 {
@@ -130,6 +150,9 @@ bool multiboot_parse(uint32_t magic, uintptr_t info, struct hal_boot_info *bi)
 		parse_mb2(info, bi);
 	else
 		return false;
+	static char sched[HAL_CELL_NAME_MAX];
+	if (cmdline_value(bi->commands, "sched=", sched, sizeof sched))
+		bi->scheduler = sched;
 	const char *cmd = shell_commands(bi->commands);
 	bi->commands = NULL;
 	if (cmd) {

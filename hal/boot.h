@@ -31,6 +31,7 @@ struct hal_boot_info {
 	const void *kernel_image; /* the nano_core's own ELF file (for its symbol table), or NULL */
 	size_t kernel_image_size;
 	unsigned ncpus;          /* CPUs to run on (at least 1, at most hal_cpu_count()) */
+	const char *scheduler;   /* the scheduler cell to boot with, or NULL for the default */
 	const char *commands;    /* shell commands to run (";"/newline separated), or NULL */
 	const char *script_path; /* informational: where commands came from, or NULL */
 };

@@ -110,7 +110,8 @@ int kernel_main(const struct hal_boot_info *info)
 		return EXIT_BOOT_FAILED;
 	}
 	fault_report_init();
-	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, BOOT_SCHEDULER, TICK_HZ))) {
+	const char *sched = info->scheduler ? info->scheduler : BOOT_SCHEDULER;
+	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, sched, TICK_HZ))) {
 		kprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
