@@ -19,13 +19,6 @@
 static hal_fault_fn fault_handler;
 static const int fault_signals[] = { SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP };
 
-static const int greg_of[] = {
-	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP, REG_RSP,
-	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
-	REG_RIP, REG_EFL,
-};
-_Static_assert(sizeof(greg_of) / sizeof(greg_of[0]) == sizeof(struct hal_regs) / 8,
-	       "struct hal_regs is the greg list in order");
 
 static enum hal_fault_kind kind_of(int sig)
 {
@@ -43,12 +36,9 @@ static void on_fault(int sig, siginfo_t *si, void *uc_v)
 {
 	ucontext_t *uc = uc_v;
 	struct hal_fault f = { .kind = kind_of(sig), .addr = (uintptr_t)si->si_addr, .code = (uint64_t)si->si_code };
-	uint64_t *r = (uint64_t *)&f.regs;
-	for (size_t i = 0; i < sizeof greg_of / sizeof greg_of[0]; i++)
-		r[i] = (uint64_t)uc->uc_mcontext.gregs[greg_of[i]];
+	hosted_regs_from(uc, &f.regs);
 	if (fault_handler && fault_handler(&f)) {
-		for (size_t i = 0; i < sizeof greg_of / sizeof greg_of[0]; i++)
-			uc->uc_mcontext.gregs[greg_of[i]] = (greg_t)r[i];
+		hosted_regs_to(&f.regs, uc);
 		return;
 	}
 	char msg[160];
@@ -74,3 +64,27 @@ void hosted_fault_init(void)
 }
 
 void hal_fault_set_handler(hal_fault_fn handler) { fault_handler = handler; }
+
+static const int greg_of[] = {
+	REG_RAX, REG_RBX, REG_RCX, REG_RDX, REG_RSI, REG_RDI, REG_RBP, REG_RSP,
+	REG_R8, REG_R9, REG_R10, REG_R11, REG_R12, REG_R13, REG_R14, REG_R15,
+	REG_RIP, REG_EFL,
+};
+_Static_assert(sizeof(greg_of) / sizeof(greg_of[0]) == sizeof(struct hal_regs) / 8,
+	       "struct hal_regs is the greg list in order");
+
+void hosted_regs_from(const void *ucontext, struct hal_regs *out)
+{
+	const ucontext_t *uc = ucontext;
+	uint64_t *r = (uint64_t *)out;
+	for (size_t i = 0; i < sizeof greg_of / sizeof greg_of[0]; i++)
+		r[i] = (uint64_t)uc->uc_mcontext.gregs[greg_of[i]];
+}
+
+void hosted_regs_to(const struct hal_regs *in, void *ucontext)
+{
+	ucontext_t *uc = ucontext;
+	const uint64_t *r = (const uint64_t *)in;
+	for (size_t i = 0; i < sizeof greg_of / sizeof greg_of[0]; i++)
+		uc->uc_mcontext.gregs[greg_of[i]] = (greg_t)r[i];
+}

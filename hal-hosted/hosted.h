@@ -36,6 +36,14 @@ void hosted_cpu_init(unsigned count);
 void hosted_signals_init(void);
 void hosted_signals_init_thread(void);
 
+/* Lists the .eh_frame of libffi (under `call`) in info. */
+void hosted_unwind_info(struct hal_boot_info *info);
+
+/* Between a signal's ucontext and the HAL's register record. */
+struct hal_regs;
+void hosted_regs_from(const void *ucontext, struct hal_regs *out);
+void hosted_regs_to(const struct hal_regs *in, void *ucontext);
+
 void hosted_console_init(void);
 void hosted_fault_init(void);
 

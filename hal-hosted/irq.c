@@ -21,9 +21,10 @@ static __thread volatile sig_atomic_t tick_pending;
 static __thread timer_t cpu_timer;
 static __thread bool cpu_timer_made;
 static hal_tick_fn tick_fn;
+static __thread bool changed; /* the tick rewrote the interrupted registers */
 static unsigned tick_hz;
 
-static void run_tick(void)
+static void run_tick(struct hal_regs *interrupted)
 {
 	irq_off = 1;
 	tick_pending = 0;
@@ -31,18 +32,25 @@ static void run_tick(void)
 	sigemptyset(&alrm);
 	sigaddset(&alrm, SIGALRM);
 	pthread_sigmask(SIG_UNBLOCK, &alrm, NULL);
-	if (tick_fn)
-		tick_fn();
+	if (tick_fn && tick_fn(interrupted))
+		changed = true;
 	irq_off = 0;
 }
 
-static void on_alarm(int sig)
+static void on_alarm(int sig, siginfo_t *si, void *uc)
 {
 	(void)sig;
-	if (irq_off)
+	(void)si;
+	if (irq_off) {
 		tick_pending = 1;
-	else
-		run_tick();
+		return;
+	}
+	struct hal_regs regs;
+	hosted_regs_from(uc, &regs);
+	changed = false;
+	run_tick(&regs);
+	if (changed)
+		hosted_regs_to(&regs, uc);
 }
 
 static void on_wake(int sig) { (void)sig; /* only ends a halt early */ }
@@ -52,9 +60,10 @@ void hosted_signals_init(void)
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
 	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	sa.sa_handler = on_alarm;
+	sa.sa_flags = SA_RESTART | SA_SIGINFO;
+	sa.sa_sigaction = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
+	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_wake;
 	sigaction(SIGUSR1, &sa, NULL);
 }
@@ -77,7 +86,7 @@ void hal_irq_restore(hal_irq_state_t state)
 	irq_off = 0;
 	__atomic_signal_fence(__ATOMIC_SEQ_CST);
 	if (tick_pending)
-		run_tick();
+		run_tick(NULL);
 }
 
 void hal_irq_enable(void) { hal_irq_restore(1); }

@@ -149,6 +149,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	hosted_kernel_image(&info);
+	hosted_unwind_info(&info);
 	int status = kernel_main(&info);
 	hosted_cells_fini(&info);
 	hosted_kernel_image_fini(&info);

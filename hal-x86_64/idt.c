@@ -21,7 +21,7 @@ struct idt_entry {
 
 static struct idt_entry idt[256];
 static hal_fault_fn fault_handler;
-void (*x86_tick_fn)(void);
+bool (*x86_tick_fn)(struct hal_regs *interrupted);
 
 static void set_gate(int vec, uint64_t addr, uint8_t ist)
 {
@@ -94,8 +94,10 @@ void x86_trap(struct trap_frame *f)
 		exception(f);
 	} else if (f->vector == VEC_TIMER) {
 		outb(0x20, 0x20); /* EOI first: the tick may switch tasks */
-		if (x86_tick_fn)
-			x86_tick_fn();
+		struct hal_regs regs;
+		frame_to_regs(f, &regs);
+		if (x86_tick_fn && x86_tick_fn(&regs))
+			regs_to_frame(&regs, f);
 	} else if (f->vector < 48) {
 		if (f->vector >= 40)
 			outb(0xa0, 0x20);

@@ -6,7 +6,7 @@
 
 #define PIT_HZ 1193182u
 
-extern void (*x86_tick_fn)(void);
+extern bool (*x86_tick_fn)(struct hal_regs *interrupted);
 static unsigned tick_hz;
 
 void pic_init(void)

@@ -30,6 +30,13 @@ struct hal_boot_info {
 	size_t n_cells;
 	const void *kernel_image; /* the nano_core's own ELF file (for its symbol table), or NULL */
 	size_t kernel_image_size;
+	/* Unwind information (.eh_frame) of code outside the kernel image that
+	 * task stacks can hold frames of (hosted: libffi, under `call`). */
+	struct {
+		const void *start;
+		size_t size;
+	} eh_frames[4];
+	size_t n_eh_frames;
 	unsigned ncpus;          /* CPUs to run on (at least 1, at most hal_cpu_count()) */
 	const char *scheduler;   /* the scheduler cell to boot with, or NULL for the default */
 	const char *commands;    /* shell commands to run (";"/newline separated), or NULL */

@@ -14,7 +14,13 @@ void hal_irq_restore(hal_irq_state_t state);
 void hal_irq_enable(void);
 bool hal_irq_enabled(void);
 
-typedef void (*hal_tick_fn)(void);
+#include "fault.h"
+
+/* interrupted: the registers of the code the tick interrupted, or NULL
+ * when the tick was held back and delivered later (hal_irq_restore). The
+ * callback may rewrite them (to divert the interrupted task, as for a
+ * fault) and then returns true. */
+typedef bool (*hal_tick_fn)(struct hal_regs *interrupted);
 
 /* Starts (hz > 0) or stops (hz == 0) the periodic tick. */
 bool hal_timer_start(unsigned hz, hal_tick_fn on_tick) __attribute__((warn_unused_result));

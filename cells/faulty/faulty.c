@@ -26,3 +26,21 @@ int fault_divide(int x)
 {
 	return x / zero;
 }
+
+/* Unbounded recursion: the stack overflows into its guard page. */
+#pragma GCC diagnostic ignored "-Winfinite-recursion"
+int fault_overflow(int depth)
+{
+	volatile char frame[256];
+	frame[0] = (char)depth;
+	return fault_overflow(depth + 1) + frame[0];
+}
+
+/* Overwrites its own return address: the return jumps nowhere, and the
+ * unwinder must fail safely (no FDE for the garbage pc), never hang. */
+int fault_bad_return(void)
+{
+	volatile uintptr_t *ra = (volatile uintptr_t *)__builtin_frame_address(0) + 1;
+	*ra = 0x7ff0badbad0ul;
+	return 0;
+}

@@ -8,6 +8,7 @@
 #include "heap.h"
 #include "klib.h"
 #include "shell.h"
+#include "task.h"
 
 /* Prints "<cmd>: <diagnostic>" without the newline, so a caller may add to
  * the line. */
@@ -178,21 +179,52 @@ static const struct cell_symbol *resolve_function(const char *name)
 	return s && s->is_func ? s : NULL;
 }
 
+/* A call runs in a task of its own, so that a fault in the called code
+ * ends that task (and is recovered) instead of the shell. */
+struct call_job {
+	void *fn;
+	size_t nargs;
+	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
+	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
+};
+
+static int64_t call_job_run(struct call_job *j)
+{
+	uint64_t ret = 0;
+	if (!hal_dyncall(j->fn, HAL_DYN_I64, j->nargs, j->types, j->vals, &ret))
+		return INT64_MIN;
+	return (int64_t)ret;
+}
+
 bool cmd_call(struct shell *sh, const struct shell_args *a)
 {
+	(void)sh;
 	const char *name = a->argv[1];
 	const struct cell_symbol *s = resolve_function(name);
 	if (!s)
 		return false;
-	size_t nargs = a->argc - 2; /* the dispatcher keeps it <= HAL_DYNCALL_MAX_ARGS */
-	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
-	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
-	for (size_t i = 0; i < nargs; i++)
-		if (!parse_call_arg(a, i + 2, &types[i], &vals[i]))
+	struct call_job job = { .fn = (void *)s->addr, .nargs = a->argc - 2 };
+	for (size_t i = 0; i < job.nargs; i++)
+		if (!parse_call_arg(a, i + 2, &job.types[i], &job.vals[i]))
 			return false;
-	uint64_t ret = 0;
-	if (!hal_dyncall((void *)s->addr, HAL_DYN_I64, nargs, types, vals, &ret)) {
-		shell_error("call", "the HAL cannot make a call with %zu arguments to %s", nargs, name);
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.name = name;
+	o.cpu = task_cpu(task_current());
+	struct task_ref t;
+	err_t e = TASK_SPAWN(&o, call_job_run, &job, &t);
+	if (e) {
+		shell_error("call", "cannot start a task for %s: %s", name, err_text(e));
+		return false;
+	}
+	int64_t ret = 0;
+	e = task_join(&t, &ret);
+	task_ref_drop(&t);
+	if (e) {
+		shell_error("call", "%s failed ('faults' shows why)", name);
+		return false;
+	}
+	if (ret == INT64_MIN) {
+		shell_error("call", "the HAL cannot make a call with %zu arguments to %s", job.nargs, name);
 		return false;
 	}
 	kprintf("%s returned %lld (0x%llx)\n", name, (long long)ret, (unsigned long long)ret);

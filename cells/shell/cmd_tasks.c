@@ -7,6 +7,7 @@
 
 #include "cell.h"
 #include "klib.h"
+#include "fault.h"
 #include "shell.h"
 #include "task.h"
 
@@ -73,28 +74,37 @@ static struct task_ref *tasks_free_slot(struct shell *sh)
 
 /* The arguments as an int64_t array, zero-padded to SHELL_SPAWN_MAX_ARGS so an
  * entry reading past what was given reads zeros. */
-static bool spawn_parse_args(const struct shell_args *a, int64_t args[SHELL_SPAWN_MAX_ARGS])
+static bool spawn_parse_args(const struct shell_args *a, size_t first, int64_t args[SHELL_SPAWN_MAX_ARGS])
 {
 	for (size_t i = 0; i < SHELL_SPAWN_MAX_ARGS; i++)
 		args[i] = 0;
-	for (size_t i = 2; i < a->argc; i++) {
+	if (a->argc - first > SHELL_SPAWN_MAX_ARGS) {
+		shell_error("spawn", "at most %d arguments", SHELL_SPAWN_MAX_ARGS);
+		return false;
+	}
+	for (size_t i = first; i < a->argc; i++) {
 		uint64_t u;
-		if (str_to_i64(a->argv[i], &args[i - 2]))
+		if (str_to_i64(a->argv[i], &args[i - first]))
 			continue;
 		if (!str_to_u64(a->argv[i], &u)) {
-			shell_error("spawn", "argument %zu '%s' is not an integer", i - 1, a->argv[i]);
+			shell_error("spawn", "argument %zu '%s' is not an integer", i - first + 1, a->argv[i]);
 			return false;
 		}
-		args[i - 2] = (int64_t)u;
+		args[i - first] = (int64_t)u;
 	}
 	return true;
 }
 
 bool cmd_spawn(struct shell *sh, const struct shell_args *a)
 {
-	const char *name = a->argv[1];
+	bool restartable = !strcmp(a->argv[1], "--restartable");
+	if (restartable && a->argc < 3) {
+		shell_error("spawn", "--restartable needs a cell");
+		return false;
+	}
+	const char *name = a->argv[1 + restartable];
 	int64_t args[SHELL_SPAWN_MAX_ARGS];
-	if (!spawn_parse_args(a, args))
+	if (!spawn_parse_args(a, 2 + restartable, args))
 		return false;
 	struct task_ref *slot = tasks_free_slot(sh);
 	if (!slot) {
@@ -114,12 +124,47 @@ bool cmd_spawn(struct shell *sh, const struct shell_args *a)
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = c->name;
 	o.ns = ns_root();
+	o.restartable = restartable;
 	err_t e = task_spawn_raw(&o, (task_entry_fn)s->addr, args, sizeof args, slot);
 	if (e) {
 		shell_error("spawn", "cannot spawn %s: %s (%s)", entry, err_text(e), err_name(e));
 		return false;
 	}
-	kprintf("spawned task %u (%s)\n", task_id(slot->t), c->name);
+	kprintf("spawned task %u (%s%s)\n", task_id(slot->t), c->name, restartable ? ", restartable" : "");
+	/* Let it start, so its first output comes before the next prompt. */
+	(void)task_sleep_ns(10 * 1000 * 1000);
+	return true;
+}
+
+/* --- kill and faults --------------------------------------------------------------- */
+
+bool cmd_kill(struct shell *sh, const struct shell_args *a)
+{
+	(void)sh;
+	uint64_t id;
+	struct task_ref ref;
+	if (!str_to_u64(a->argv[1], &id) || id > UINT32_MAX || !task_find((unsigned)id, &ref)) {
+		shell_error("kill", "no task '%s' ('ps' lists them)", a->argv[1]);
+		return false;
+	}
+	err_t e = ref.t == task_current() ? E_INVAL : task_kill(&ref);
+	if (e)
+		shell_error("kill", "task %llu cannot be killed: %s", (unsigned long long)id,
+			    ref.t == task_current() ? "it is this shell" : "it has ended or is an idle task");
+	else
+		kprintf("killing task %llu (%s)\n", (unsigned long long)id, task_name(ref.t));
+	task_ref_drop(&ref);
+	if (!e)
+		(void)task_sleep_ns(10 * 1000 * 1000); /* let it unwind */
+	return !e;
+}
+
+bool cmd_faults(struct shell *sh, const struct shell_args *a)
+{
+	(void)sh;
+	(void)a;
+	kprintf("fault log: %zu fault(s)\n", fault_log_count());
+	fault_log_print();
 	return true;
 }
 

@@ -80,6 +80,8 @@ bool cmd_ls(struct shell *sh, const struct shell_args *a);
 bool cmd_ns(struct shell *sh, const struct shell_args *a);
 bool cmd_syms(struct shell *sh, const struct shell_args *a);
 bool cmd_images(struct shell *sh, const struct shell_args *a);
+bool cmd_kill(struct shell *sh, const struct shell_args *a);
+bool cmd_faults(struct shell *sh, const struct shell_args *a);
 /* cmd_deps.c: the dependency graph */
 bool cmd_deps(struct shell *sh, const struct shell_args *a);
 /* cmd_load.c: changing what is loaded, and running it */

@@ -74,6 +74,13 @@ static err_t commit(struct load_ctx *ctx)
 		ns_remove_cell(ctx->ns, c);
 		return diag_set(ctx->diag, e, NULL, NULL, NULL, "cannot protect the cell's regions");
 	}
+	size_t data_bytes = ctx->region_size[REGION_DATA];
+	if (data_bytes && !(c->data_snapshot = kmalloc(data_bytes))) {
+		ns_remove_cell(ctx->ns, c);
+		return diag_set(ctx->diag, E_NOMEM, NULL, NULL, NULL, "data snapshot");
+	}
+	if (data_bytes)
+		memcpy(c->data_snapshot, (const void *)mp_start(&ctx->region[REGION_DATA].m), data_bytes);
 	c->data = ctx->region[REGION_DATA];
 	ctx->region[REGION_DATA] = (struct mapped_pages_rw){ 0 };
 	struct list *pos, *tmp;
@@ -260,8 +267,24 @@ void cell_free(struct cell *c)
 		kfree((void *)c->symbols[i].name);
 	kfree(c->sections);
 	kfree(c->symbols);
+	kfree(c->data_snapshot);
 	mp_unmap_rx(&c->text);
 	mp_unmap(&c->rodata);
 	mp_unmap_rw(&c->data);
 	kfree(c);
+}
+
+err_t cell_reinit_data(struct cell *c)
+{
+	if (!c->data_snapshot)
+		return c->data.m.pages.count ? E_EMPTY : E_OK;
+	size_t n = 0;
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (c->sections[i].region == REGION_DATA)
+			n = MAX(n, c->sections[i].addr + c->sections[i].size - mp_start(&c->data.m));
+	void *base;
+	err_t e = mp_as_slice_mut(&c->data, 0, 1, n, 1, &base);
+	if (!e)
+		memcpy(base, c->data_snapshot, n);
+	return e;
 }

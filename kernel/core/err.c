@@ -7,7 +7,7 @@ static const char *const names[E_ERR_COUNT] = {
 	[E_EXISTS] = "E_EXISTS", [E_BADELF] = "E_BADELF", [E_UNDEF_SYMBOL] = "E_UNDEF_SYMBOL",
 	[E_DUP_SYMBOL] = "E_DUP_SYMBOL", [E_RELOC_UNSUPPORTED] = "E_RELOC_UNSUPPORTED",
 	[E_RELOC_OVERFLOW] = "E_RELOC_OVERFLOW", [E_DEPENDED_ON] = "E_DEPENDED_ON",
-	[E_PRIVILEGE] = "E_PRIVILEGE", [E_TOOBIG] = "E_TOOBIG",
+	[E_PRIVILEGE] = "E_PRIVILEGE", [E_TOOBIG] = "E_TOOBIG", [E_FAILED] = "E_FAILED",
 };
 
 static const char *const texts[E_ERR_COUNT] = {
@@ -27,6 +27,7 @@ static const char *const texts[E_ERR_COUNT] = {
 	[E_DEPENDED_ON] = "still depended on",
 	[E_PRIVILEGE] = "needs a kernel-only symbol",
 	[E_TOOBIG] = "exceeds a fixed limit",
+	[E_FAILED] = "the task failed or was killed",
 };
 
 const char *err_name(err_t e)

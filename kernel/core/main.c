@@ -5,11 +5,12 @@
  * exit status the HAL powers off with. */
 #include "cell.h"
 #include "export.h"
-#include "fault_report.h"
+#include "fault.h"
 #include "hal/boot.h"
 #include "heap.h"
 #include "klib.h"
 #include "mm.h"
+#include "self_unwind.h"
 #include "task.h"
 
 /* The scheduler cell at boot, and the preemption tick. */
@@ -109,7 +110,10 @@ int kernel_main(const struct hal_boot_info *info)
 		kprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
-	fault_report_init();
+	if ((e = nano_core_register_unwind(info)))
+		kprintf("theseus: no unwind information for the nano_core (%s): faults in it cannot be recovered\n",
+			err_name(e));
+	fault_init();
 	const char *sched = info->scheduler ? info->scheduler : BOOT_SCHEDULER;
 	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, sched, TICK_HZ))) {
 		kprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));

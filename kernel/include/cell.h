@@ -103,6 +103,7 @@ struct cell {
 	struct mapped_pages_rx text;
 	struct mapped_pages rodata;
 	struct mapped_pages_rw data;
+	void *data_snapshot; /* the data region as loaded (relocated), for reinitialisation */
 	struct list link; /* in its namespace */
 };
 
@@ -135,6 +136,9 @@ err_t cell_load(struct namespace *ns, const char *name, struct cell **out, struc
 /* Loads a cell from bytes in memory (tests, fuzzing, swap). */
 err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
 		      struct cell_diag *diag) MUST_USE NONNULL(1, 2, 5);
+/* Puts the cell's data and bss back as they were right after loading
+ * (fault recovery, stage 3). */
+err_t cell_reinit_data(struct cell *c) MUST_USE NONNULL(1);
 /* Frees a cell nothing depends on; otherwise E_DEPENDED_ON naming a dependent. */
 err_t cell_unload(struct cell *c, struct cell_diag *diag) MUST_USE NONNULL(1, 2);
 

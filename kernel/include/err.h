@@ -21,6 +21,7 @@ typedef enum err {
 	E_DEPENDED_ON,       /* other cells still depend on it */
 	E_PRIVILEGE,         /* app cell needs a kernel-only symbol */
 	E_TOOBIG,            /* exceeds a fixed limit */
+	E_FAILED,            /* the task failed or was killed */
 	E_ERR_COUNT
 } err_t;
 

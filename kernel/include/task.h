@@ -77,7 +77,14 @@ bool task_yield(void);
 bool task_sleep_ns(uint64_t ns);
 NORETURN void task_exit(int64_t value);
 
-/* Waits for t to end; its exit value (or E_INVAL and the reason) results. */
+/* Makes t unwind itself from wherever it is (running, blocked, sleeping),
+ * releasing what it holds; it ends as killed. */
+err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
+/* Unwinds the current task as failed (a broken invariant in it). */
+NORETURN void task_panic(const char *why) NONNULL(1);
+
+/* Waits for t to end: E_OK and its exit value, or E_FAILED if it failed or
+ * was killed (the fault log says why). */
 err_t task_join(const struct task_ref *t, int64_t *value) MUST_USE NONNULL(1);
 
 /* Wait queues: block the current task until woken. */

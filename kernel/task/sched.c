@@ -6,6 +6,7 @@
 #include "hal/cpu.h"
 #include "hal/irq.h"
 #include "hal/time.h"
+#include "heap.h"
 #include "panic.h"
 #include "scheduler.h"
 #include "task_internal.h"
@@ -95,6 +96,22 @@ void schedule(void)
 	sched_finish_switch();
 }
 
+/* The running task will not resume from here: its registers go to the
+ * CPU's scratch context, so even a restart that prepared a fresh context
+ * for it (on its own stack) is not overwritten. */
+void schedule_final(void)
+{
+	struct cpu *c = cpu_this();
+	struct task *prev = c->current;
+	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
+	if (!next)
+		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
+	c->current = next;
+	c->switches++;
+	hal_context_switch(c->scratch, next->ctx);
+	panic("schedule_final returned");
+}
+
 bool task_yield(void)
 {
 	hal_irq_state_t s = hal_irq_save();
@@ -102,6 +119,7 @@ bool task_yield(void)
 	if (ok)
 		schedule();
 	hal_irq_restore(s);
+	task_check_kill();
 	return ok;
 }
 
@@ -141,19 +159,40 @@ bool task_sleep_ns(uint64_t ns)
 	spin_unlock_irqrestore(&c->lock, ls);
 	schedule();
 	hal_irq_restore(s);
+	task_check_kill();
 	return true;
 }
 
+/* Takes a sleeping task off its CPU's sleep list (task_kill). */
+bool sched_cancel_sleep(struct task *t)
+{
+	struct cpu *c = &cpus[t->cpu];
+	hal_irq_state_t s = spin_lock_irqsave(&c->lock);
+	bool was = t->state == TASK_SLEEPING;
+	if (was)
+		list_remove(&t->wait_link);
+	spin_unlock_irqrestore(&c->lock, s);
+	return was;
+}
+
 /* The HAL tick, in interrupt context: wake sleepers, and preempt the
- * running task unless it holds a preemption-disabling lock. */
-static void on_tick(void)
+ * running task unless it holds a preemption-disabling lock. When the task
+ * that runs after it has been asked to die, divert it into the unwinder
+ * from the registers the tick interrupted. */
+static bool on_tick(struct hal_regs *interrupted)
 {
 	struct cpu *c = cpu_this();
 	if (!c->online)
-		return;
+		return false;
 	wake_sleepers(c);
 	if (c->preempt == 0)
 		schedule();
+	struct task *t = c->current;
+	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0) {
+		struct fault_record *r = fault_record(FAULT_KILL, HAL_FAULT_OTHER, interrupted->rip, 0, "killed");
+		return task_divert_to_unwind(interrupted, 0, r);
+	}
+	return false;
 }
 
 /* --- CPUs ---------------------------------------------------------------------- */
@@ -165,7 +204,9 @@ static err_t cpu_up(unsigned id)
 	struct cpu *c = &cpus[id];
 	list_init(&c->sleepers);
 	c->idle = c->current = task_new_initial(id, "idle");
-	if (!c->idle)
+	if (!c->scratch)
+		c->scratch = kzalloc(hal_context_size());
+	if (!c->idle || !c->scratch)
 		return E_NOMEM;
 	c->online = true;
 	if (tick_hz && !hal_timer_start(tick_hz, on_tick))
@@ -219,6 +260,7 @@ err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
 	tick_hz = hz;
 	if ((e = cpu_up(0)))
 		return e;
+	task_fail_init();
 	for (unsigned id = 1; id < ncpus; id++)
 		if (!hal_cpu_start(id, secondary_cpu)) {
 			kprintf("theseus: cpu %u did not start; running on %u\n", id, id);
@@ -249,6 +291,8 @@ void tasks_fini(void)
 		if (!c->online && c->current == c->idle && c->idle) {
 			task_reap(c->idle);
 			c->idle = c->current = NULL;
+			kfree(c->scratch);
+			c->scratch = NULL;
 		}
 	}
 	import_unbind(&sched_table);

@@ -80,12 +80,19 @@ static err_t stack_alloc(struct task *t, size_t pages)
 	return e;
 }
 
-static void task_trampoline(void *p)
+void task_trampoline(void *p)
 {
 	struct task *t = p;
 	sched_finish_switch();
 	hal_irq_enable();
 	task_exit(t->entry(t->arg));
+}
+
+/* A fresh start at the entry on the task's own stack (spawn and restart). */
+void task_prepare_context(struct task *t)
+{
+	hal_context_release(t->ctx);
+	hal_context_prepare(t->ctx, (void *)mp_start(&t->stack.m), mp_size(&t->stack.m), task_trampoline, t);
 }
 
 static int pick_cpu(int wanted)
@@ -102,6 +109,7 @@ static void task_free(struct task *t)
 	mp_unmap_rw(&t->stack);
 	pages_free(&t->guard);
 	kfree(t->arg);
+	kfree(t->arg_pristine);
 	kfree(t->ctx);
 	kfree(t);
 }
@@ -117,12 +125,17 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	err_t e = stack_alloc(t, o->stack_pages ? o->stack_pages : DEFAULT_STACK_PAGES);
 	if (!e && arg_size && !(t->arg = kmalloc(arg_size)))
 		e = E_NOMEM;
+	if (!e && arg_size && o->restartable && !(t->arg_pristine = kmalloc(arg_size)))
+		e = E_NOMEM;
 	if (e) {
 		task_free(t);
 		return e;
 	}
 	if (arg_size)
 		memcpy(t->arg, arg, arg_size);
+	if (t->arg_pristine)
+		memcpy(t->arg_pristine, arg, arg_size);
+	t->arg_size = arg_size;
 	t->entry = entry;
 	t->cpu = pick_cpu(o->cpu);
 	t->priority = o->priority;
@@ -133,7 +146,7 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 		t->entry_cell = home->cell;
 		__atomic_add_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
 	}
-	hal_context_prepare(t->ctx, (void *)mp_start(&t->stack.m), mp_size(&t->stack.m), task_trampoline, t);
+	task_prepare_context(t);
 	t->refs = 2; /* its own, and the caller's */
 	out->t = t;
 	task_registry_add(t);
@@ -141,7 +154,9 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	return E_OK;
 }
 
-void task_exit(int64_t value)
+/* The end of the running task: joiners woken, its entry cell released,
+ * and the CPU given away for good. */
+NORETURN void task_end_current(enum task_state how, int64_t value)
 {
 	hal_irq_state_t s = hal_irq_save();
 	(void)s; /* never restored: this task does not run again */
@@ -149,12 +164,13 @@ void task_exit(int64_t value)
 	t->exit_value = value;
 	if (t->entry_cell)
 		__atomic_sub_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
-	sched_make_unrunnable(t, TASK_EXITED);
+	sched_make_unrunnable(t, how);
 	wait_queue_wake_all(&t->ended);
 	cpu_this()->dead = t;
-	schedule();
-	panic("task %s ran after it exited", t->name);
+	schedule_final();
 }
+
+void task_exit(int64_t value) { task_end_current(TASK_EXITED, value); }
 
 static bool ended(const struct task *t)
 {
@@ -174,7 +190,7 @@ err_t task_join(const struct task_ref *r, int64_t *value)
 		return E_INVAL; /* the caller holds a preemption-disabling lock */
 	if (value)
 		*value = t->exit_value;
-	return t->state == TASK_EXITED ? E_OK : E_INVAL;
+	return t->state == TASK_EXITED ? E_OK : E_FAILED;
 }
 
 struct task_ref task_ref_clone(const struct task_ref *r)

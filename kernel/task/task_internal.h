@@ -7,6 +7,8 @@
 #include "mm.h"
 #include "spinlock.h"
 #include "task.h"
+#include "unwind.h"
+#include "fault.h"
 
 struct task {
 	unsigned id;
@@ -28,6 +30,16 @@ struct task {
 	struct wait_queue ended;     /* joiners */
 	struct list all_link;        /* the registry of live tasks */
 	struct list wait_link;       /* in one wait queue or sleep list */
+	struct wait_queue *waiting_on; /* when blocked */
+	/* failure and recovery (fail.c) */
+	void *arg_pristine;          /* restartable: the argument as spawned */
+	size_t arg_size;
+	volatile bool kill_requested;
+	bool unwinding;
+	unsigned restarts;
+	struct fault_record *fault;  /* the record being handled */
+	struct unwind_state unwind;
+	struct unwind_regs fault_regs;
 };
 
 struct cpu {
@@ -39,6 +51,7 @@ struct cpu {
 	struct spinlock lock; /* sleepers */
 	uint64_t switches;
 	bool online;
+	struct hal_context *scratch; /* where a task that will not resume saves its registers */
 };
 
 struct cpu *cpu_this(void);
@@ -52,7 +65,23 @@ void schedule(void);
 /* After a switch, in the task that now runs. */
 void sched_finish_switch(void);
 
+bool sched_cancel_sleep(struct task *t);
+bool wait_queue_cancel(struct task *t);
+/* Switches away for good (the task ended or restarts from a fresh context). */
+NORETURN void schedule_final(void);
+
+/* fail.c */
+void task_fail_init(void);
+/* A kill requested for the running task takes effect here. */
+void task_check_kill(void);
+/* Diverts the interrupted task (regs) into the unwinder, as for a fault at
+ * regs->rip touching addr; false if there is no task to recover. */
+bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_record *rec);
+
 /* task.c */
+NORETURN void task_end_current(enum task_state how, int64_t value);
+void task_trampoline(void *p);
+void task_prepare_context(struct task *t);
 void task_registry_add(struct task *t);
 struct task *task_new_initial(unsigned cpu, const char *name); /* a CPU's boot context */
 /* Releases what an ended task holds; the last reference frees it. */

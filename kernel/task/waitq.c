@@ -25,14 +25,36 @@ bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg
 			return false;
 		}
 		struct task *t = c->current;
+		if (t->kill_requested) {
+			spin_unlock_irqrestore(&wq->lock, s);
+			task_check_kill();
+		}
 		list_push_back(&wq->waiters, &t->wait_link);
+		t->waiting_on = wq;
 		sched_make_unrunnable(t, TASK_BLOCKED);
 		/* Interrupts stay off from here to the switch: the lock is
 		 * dropped, but nothing on this CPU can run before we block. */
 		__atomic_clear(&wq->lock.locked, __ATOMIC_RELEASE);
 		schedule();
 		hal_irq_restore(s);
+		task_check_kill();
 	}
+}
+
+/* Takes a blocked task off the queue it waits on (task_kill). */
+bool wait_queue_cancel(struct task *t)
+{
+	struct wait_queue *wq = t->waiting_on;
+	if (!wq)
+		return false;
+	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+	bool was = t->waiting_on == wq && t->state == TASK_BLOCKED;
+	if (was) {
+		list_remove(&t->wait_link);
+		t->waiting_on = NULL;
+	}
+	spin_unlock_irqrestore(&wq->lock, s);
+	return was;
 }
 
 static struct task *pop_waiter(struct wait_queue *wq)
@@ -41,6 +63,7 @@ static struct task *pop_waiter(struct wait_queue *wq)
 		return NULL;
 	struct task *t = list_entry(wq->waiters.next, struct task, wait_link);
 	list_remove(&t->wait_link);
+	t->waiting_on = NULL;
 	return t;
 }
 

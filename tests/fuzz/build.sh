@@ -83,6 +83,11 @@ for s in $(cd "$src" && ls hal-hosted/*.c | grep -v '/main\.c$'); do
 done
 "$cc" -c "$src/hal-x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
 objs="$objs $obj/context.o"
+for s in $(cd "$src" && find kernel -name '*.S' | sort); do
+	o="$obj/$(echo "$s" | tr / _).o"
+	"$cc" -c "$src/$s" -o "$o" || exit 1
+	objs="$objs $o"
+done
 compile "$src/tests/fuzz/fuzz_loader.c" "$obj/fuzz_loader.o" "$dflt_cells"
 compile "$src/tests/fuzz/arena_shim.c" "$obj/arena_shim.o"
 for j in $jobs; do wait "$j" || exit 1; done

@@ -22,7 +22,7 @@
 #include <unistd.h>
 
 #include "cell.h"
-#include "fault_report.h"
+#include "fault.h"
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
@@ -648,7 +648,7 @@ static void boot(const char *cell_dir)
 	check(mm_init(&info), "mm_init");
 	check(heap_init(), "heap_init");
 	check(cells_init(&info), "cells_init");
-	fault_report_init();
+	fault_init();
 	check(tasks_init(1, "sched_rr", 0), "tasks_init");
 }
 

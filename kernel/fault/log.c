@@ -1,0 +1,115 @@
+/* The fault log: a fixed ring of records (no heap: faults happen when the
+ * heap may be the thing that broke), each saying when, which task and CPU,
+ * what kind, where in cell terms, and what recovery did. */
+#include "cell.h"
+#include "export.h"
+#include "fault.h"
+#include "hal/cpu.h"
+#include "hal/time.h"
+#include "klib.h"
+#include "spinlock.h"
+#include "task.h"
+
+#define LOG_SLOTS 64
+
+static struct {
+	struct fault_record ring[LOG_SLOTS];
+	unsigned next_seq;
+	struct spinlock lock;
+} log;
+
+static const char *const hal_kind_names[] = {
+	[HAL_FAULT_PAGE] = "page fault",
+	[HAL_FAULT_BUS] = "bus error",
+	[HAL_FAULT_ILLEGAL] = "illegal instruction",
+	[HAL_FAULT_DIVIDE] = "divide error",
+	[HAL_FAULT_PROTECTION] = "general protection fault",
+	[HAL_FAULT_BREAKPOINT] = "breakpoint",
+	[HAL_FAULT_OTHER] = "CPU exception",
+};
+
+const char *fault_kind_name(const struct fault_record *r)
+{
+	if (r->kind == FAULT_PANIC)
+		return "panic";
+	if (r->kind == FAULT_KILL)
+		return "kill";
+	return (unsigned)r->hal_kind < ARRAY_LEN(hal_kind_names) ? hal_kind_names[r->hal_kind] : "fault";
+}
+
+const char *fault_action_name(enum fault_action a)
+{
+	static const char *const names[] = { "pending", "unwound", "restarted", "data reinitialised",
+					     "reboot", "unwind failed", "halted" };
+	return (unsigned)a < ARRAY_LEN(names) ? names[a] : "?";
+}
+
+int fault_describe_addr(uintptr_t addr, char *buf, size_t cap)
+{
+	const struct cell_section *sec = cell_section_at(addr);
+	if (!sec)
+		return ksnprintf(buf, cap, "%#lx (outside every cell)", (unsigned long)addr);
+	const struct cell_symbol *sym = cell_symbol_at(addr);
+	if (sym)
+		return ksnprintf(buf, cap, "%s:%s+0x%lx (%s+0x%lx)", sec->cell->name, sec->name,
+				 (unsigned long)(addr - sec->addr), sym->name, (unsigned long)(addr - sym->addr));
+	return ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)(addr - sec->addr));
+}
+
+static unsigned earlier_at(uintptr_t pc)
+{
+	unsigned n = 0;
+	for (unsigned i = 0; i < LOG_SLOTS; i++)
+		n += log.ring[i].seq && log.ring[i].pc == pc;
+	return n;
+}
+
+struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
+				  uintptr_t addr, const char *detail)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&log.lock);
+	unsigned seq = ++log.next_seq;
+	struct fault_record *r = &log.ring[seq % LOG_SLOTS];
+	unsigned recur = earlier_at(pc);
+	*r = (struct fault_record){ .seq = seq, .time_ns = hal_time_ns(), .cpu = hal_cpu_id(), .kind = kind,
+				    .hal_kind = hal_kind, .addr = addr, .pc = pc, .recurrence = recur };
+	spin_unlock_irqrestore(&log.lock, s);
+	struct task *t = task_current();
+	if (t) {
+		r->task_id = task_id(t);
+		strlcpy(r->task, task_name(t), sizeof r->task);
+	}
+	fault_describe_addr(pc, r->where, sizeof r->where);
+	strlcpy(r->detail, detail ? detail : "", sizeof r->detail);
+	return r;
+}
+
+size_t fault_log_count(void) { return MIN(log.next_seq, LOG_SLOTS); }
+
+void fault_log_for_each(void (*fn)(const struct fault_record *r, void *arg), void *arg)
+{
+	unsigned first = log.next_seq > LOG_SLOTS ? log.next_seq - LOG_SLOTS + 1 : 1;
+	for (unsigned seq = first; seq <= log.next_seq; seq++)
+		fn(&log.ring[seq % LOG_SLOTS], arg);
+}
+
+static void print_one(const struct fault_record *r, void *arg)
+{
+	(void)arg;
+	kprintf("#%u %lu.%03lus task %u (%s) cpu %u: %s at %s", r->seq, (unsigned long)(r->time_ns / 1000000000),
+		(unsigned long)(r->time_ns / 1000000 % 1000), r->task_id, r->task, r->cpu, fault_kind_name(r), r->where);
+	if (r->kind == FAULT_MACHINE)
+		kprintf(", address %#lx", (unsigned long)r->addr);
+	if (r->detail[0])
+		kprintf(" (%s)", r->detail);
+	kprintf(": %s, %u landing pad(s) run%s\n", fault_action_name(r->action), r->cleanups,
+		r->recurrence ? ", recurring" : "");
+}
+
+void fault_log_print(void) { fault_log_for_each(print_one, NULL); }
+
+EXPORT_KERNEL(fault_log_for_each);
+EXPORT_KERNEL(fault_log_count);
+EXPORT_KERNEL(fault_log_print);
+EXPORT_KERNEL(fault_action_name);
+EXPORT_KERNEL(fault_kind_name);

@@ -1,0 +1,88 @@
+/* The kernel's own DWARF unwinder (DESIGN.md §6): no heap, no libgcc.
+ * Given the registers of a frame, it finds the frame's FDE through the cell
+ * metadata (the cell holding the pc, and that cell's .eh_frame) or the
+ * nano_core's own .eh_frame, runs the CFA program to restore the caller's
+ * registers, and enters every cleanup landing pad the LSDA names on the way.
+ * A landing pad ends in _Unwind_Resume, which continues the same unwind.
+ * The unwind ends at the task's entry boundary (a pc range) or fails safely;
+ * either way st->done is called and never returns. */
+#ifndef KERNEL_UNWIND_H
+#define KERNEL_UNWIND_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "compiler.h"
+
+/* DWARF register numbers of x86_64. */
+enum dwarf_reg {
+	DW_RAX, DW_RDX, DW_RCX, DW_RBX, DW_RSI, DW_RDI, DW_RBP, DW_RSP,
+	DW_R8, DW_R9, DW_R10, DW_R11, DW_R12, DW_R13, DW_R14, DW_R15,
+	DW_RIP, DW_NREGS
+};
+
+struct unwind_regs {
+	uint64_t r[DW_NREGS];
+};
+
+enum unwind_end {
+	UNWIND_END_BOUNDARY,  /* reached the task's entry boundary: success */
+	UNWIND_END_NO_FDE,    /* a frame with no unwind information before the boundary */
+	UNWIND_END_BAD_CFI,   /* malformed or unsupported CIE/FDE/CFA program */
+	UNWIND_END_BAD_LSDA,  /* malformed call-site table */
+	UNWIND_END_TOO_DEEP,  /* more frames than any real stack (corruption) */
+	UNWIND_END_BAD_STACK, /* the CFA left the stack bounds */
+};
+
+struct unwind_state;
+typedef NORETURN void (*unwind_done_fn)(struct unwind_state *st);
+
+/* One unwind in progress; lives in the task (no heap). Its address is the
+ * "exception object" landing pads hand back to _Unwind_Resume. */
+struct unwind_state {
+	uintptr_t boundary_lo, boundary_hi; /* pc range of the entry frame's function */
+	uintptr_t stack_lo, stack_hi;       /* the stack being unwound */
+	unwind_done_fn done;
+	void *arg;                          /* for done */
+	unsigned frames;                    /* frames unwound so far */
+	unsigned cleanups;                  /* landing pads entered so far */
+	enum unwind_end end;
+	uintptr_t end_pc;                   /* where it ended */
+	char why[96];                       /* detail when it failed */
+};
+
+/* Registers a .eh_frame that is not inside a loaded cell (the nano_core's
+ * own, from its image). At most a few. */
+bool unwind_register_eh_frame(const void *start, size_t size) NONNULL(1) MUST_USE;
+
+/* Starts unwinding from regs. With pc_is_return_address, r[DW_RIP] is a
+ * return address (its call instruction is the one looked up); otherwise it
+ * is the faulting instruction itself. Never returns. */
+NORETURN void unwind_from(const struct unwind_regs *regs, bool pc_is_return_address, struct unwind_state *st)
+	NONNULL(1, 3);
+
+/* Unwinds the calling function's frame and all above it (for panic, kill). */
+NORETURN void unwind_here(struct unwind_state *st) NONNULL(1);
+
+/* Called by landing pads (compiler-emitted); continues the unwind of st. */
+NORETURN void _Unwind_Resume(void *st);
+
+/* --- parsing, exposed for tests and for load-time validation ------------- */
+struct unwind_fde {
+	uintptr_t pc_begin, pc_end;
+	const uint8_t *cie_insns, *cie_end;
+	const uint8_t *fde_insns, *fde_end;
+	uint64_t code_align;
+	int64_t data_align;
+	unsigned ra_reg;
+	uintptr_t lsda; /* 0 if none */
+	bool signal_frame;
+};
+/* Finds the FDE covering pc; false if none. */
+bool unwind_find_fde(uintptr_t pc, struct unwind_fde *out) NONNULL(2);
+/* Validates a whole .eh_frame (every CIE/FDE parses, every CFA program
+ * decodes); false with a reason and the offset of the bad record. */
+bool unwind_check_eh_frame(const uint8_t *start, size_t size, char *why, size_t cap, size_t *bad_off)
+	NONNULL(1, 3, 5);
+
+#endif

@@ -1,0 +1,176 @@
+/* How a task's run ends when it cannot finish: a machine fault, a panic
+ * or a kill all become an unwind of the task (kernel/unwind) that runs
+ * every cleanup on its stack, stopping at the task's entry frame. Then the
+ * recovery cascade (fault.h) decides: restart it from a fresh copy of its
+ * argument (reinitialising the faulting cell's data first when the fault
+ * lay in it), end it as failed or killed, or reboot on recurrence. */
+#include "export.h"
+#include "hal/cpu.h"
+#include "heap.h"
+#include "panic.h"
+#include "task_internal.h"
+
+#define EXIT_REBOOT 4
+#define EMERGENCY_STACK 16384
+
+static uintptr_t boundary_lo, boundary_hi; /* task_trampoline */
+static uint8_t emergency[MAX_CPUS][EMERGENCY_STACK] __attribute__((aligned(16)));
+
+void task_fail_init(void)
+{
+	struct unwind_fde fde;
+	if (unwind_find_fde((uintptr_t)task_trampoline, &fde)) {
+		boundary_lo = fde.pc_begin;
+		boundary_hi = fde.pc_end;
+	} else {
+		kprintf("theseus: no unwind information for task_trampoline: faults cannot be recovered\n");
+	}
+}
+
+static NORETURN void unwind_done(struct unwind_state *st);
+
+static void begin(struct task *t, struct fault_record *rec)
+{
+	t->unwinding = true;
+	t->fault = rec;
+	t->unwind = (struct unwind_state){
+		.boundary_lo = boundary_lo,
+		.boundary_hi = boundary_hi,
+		.stack_lo = mp_start(&t->stack.m),
+		.stack_hi = mp_start(&t->stack.m) + mp_size(&t->stack.m),
+		.done = unwind_done,
+		.arg = t,
+	};
+}
+
+static bool in_guard(const struct task *t, uintptr_t addr)
+{
+	return t->guard.count && addr >= t->guard.start && addr - t->guard.start < t->guard.count * PAGE_SIZE;
+}
+
+/* The record's own words for a stack overflow (a fault in the guard page). */
+static void note_overflow(struct fault_record *rec) { strlcpy(rec->detail, "stack overflow", sizeof rec->detail); }
+
+bool task_divert_to_unwind(struct hal_regs *r, uintptr_t addr, struct fault_record *rec)
+{
+	struct task *t = task_current();
+	if (!t || t->idle || t->unwinding || boundary_hi == 0)
+		return false;
+	begin(t, rec);
+	static const uint8_t dw_of_hal[] = { DW_RAX, DW_RBX, DW_RCX, DW_RDX, DW_RSI, DW_RDI, DW_RBP, DW_RSP,
+					     DW_R8,  DW_R9,  DW_R10, DW_R11, DW_R12, DW_R13, DW_R14, DW_R15, DW_RIP };
+	const uint64_t *h = (const uint64_t *)r;
+	for (size_t i = 0; i < ARRAY_LEN(dw_of_hal); i++)
+		t->fault_regs.r[dw_of_hal[i]] = h[i];
+	uintptr_t sp = r->rsp - 128; /* below the interrupted frame's red zone */
+	if (in_guard(t, addr) || sp < t->unwind.stack_lo + 1024 || sp > t->unwind.stack_hi) {
+		if (in_guard(t, addr))
+			note_overflow(rec);
+		sp = (uintptr_t)&emergency[hal_cpu_id()][EMERGENCY_STACK];
+	}
+	void task_unwind_stub(void);
+	r->rsp = sp & ~(uintptr_t)15;
+	r->rip = (uintptr_t)task_unwind_stub;
+	return true;
+}
+
+/* Entered through task_unwind_stub, on the task's stack (or an emergency
+ * one), after the HAL returned from the fault. */
+NORETURN void task_unwind_diverted(void);
+void task_unwind_diverted(void)
+{
+	struct task *t = task_current();
+	unwind_from(&t->fault_regs, false, &t->unwind);
+}
+
+static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char *why)
+{
+	struct fault_record *rec = fault_record(kind, HAL_FAULT_OTHER, (uintptr_t)__builtin_return_address(0), 0, why);
+	begin(t, rec);
+	unwind_here(&t->unwind);
+}
+
+void task_panic(const char *why)
+{
+	struct task *t = task_current();
+	if (!t || t->idle || t->unwinding || boundary_hi == 0)
+		panic("%s", why);
+	fail_here(t, FAULT_PANIC, why);
+}
+
+void task_check_kill(void)
+{
+	struct task *t = task_current();
+	if (t && t->kill_requested && !t->unwinding && !t->idle && preempt_enabled())
+		fail_here(t, FAULT_KILL, "killed");
+}
+
+err_t task_kill(const struct task_ref *r)
+{
+	struct task *t = r->t;
+	if (!t)
+		return E_EMPTY;
+	if (t->idle)
+		return E_INVAL;
+	enum task_state s = t->state;
+	if (s == TASK_EXITED || s == TASK_FAILED || s == TASK_KILLED)
+		return E_INVAL;
+	t->kill_requested = true;
+	if (t == task_current())
+		task_check_kill();
+	if (wait_queue_cancel(t) || sched_cancel_sleep(t))
+		sched_make_runnable(t); /* it unwinds when it resumes */
+	else if ((unsigned)t->cpu != hal_cpu_id())
+		hal_cpu_wake((unsigned)t->cpu);
+	return E_OK;
+}
+
+static bool fault_in_data(const struct fault_record *rec, struct cell **out)
+{
+	const struct cell_section *s = rec->kind == FAULT_MACHINE ? cell_section_at(rec->addr) : NULL;
+	if (!s || s->region != REGION_DATA || s->cell->builtin)
+		return false;
+	*out = s->cell;
+	return true;
+}
+
+/* Restarts the running task from its entry with a fresh argument copy. */
+static NORETURN void restart(struct task *t)
+{
+	if (t->arg_pristine)
+		memcpy(t->arg, t->arg_pristine, t->arg_size);
+	t->restarts++;
+	t->unwinding = false;
+	t->kill_requested = false;
+	task_prepare_context(t); /* the top of the stack: we run far below it */
+	schedule_final();
+}
+
+static void unwind_done(struct unwind_state *st)
+{
+	struct task *t = st->arg;
+	struct fault_record *rec = t->fault;
+	rec->cleanups = st->cleanups;
+	if (st->end != UNWIND_END_BOUNDARY) {
+		rec->action = ACTION_UNWIND_FAILED;
+		ksnprintf(rec->detail, sizeof rec->detail, "%s", st->why);
+		kprintf("fault #%u: unwinding task %u (%s) failed: %s\n", rec->seq, t->id, t->name, st->why);
+	} else if (rec->recurrence >= FAULT_RECUR_LIMIT && rec->kind != FAULT_KILL) {
+		rec->action = ACTION_REBOOT;
+		kprintf("fault #%u recurred %u times at %s: rebooting\n", rec->seq, rec->recurrence, rec->where);
+		fault_log_print();
+		hal_cpu_poweroff(EXIT_REBOOT);
+	} else if (t->restartable && rec->kind != FAULT_KILL) {
+		struct cell *c;
+		rec->action = ACTION_RESTARTED;
+		if (rec->recurrence && fault_in_data(rec, &c) && cell_reinit_data(c) == E_OK)
+			rec->action = ACTION_DATA_REINIT;
+		restart(t);
+	} else {
+		rec->action = ACTION_UNWOUND;
+	}
+	task_end_current(rec->kind == FAULT_KILL ? TASK_KILLED : TASK_FAILED, -1);
+}
+
+EXPORT_APP(task_kill);
+EXPORT_APP(task_panic);

@@ -1,0 +1,72 @@
+/* The LSDA (.gcc_except_table) of a frame: its header and call-site table,
+ * read to find the landing pad covering a pc. C has no catch clauses, so
+ * every landing pad is a cleanup and the action table is never read. The
+ * unwinder (unwind.c) asks here before stepping each frame. */
+#include "klib.h"
+#include "uw.h"
+
+/* The nano_core's own tables are trusted and have no recorded size. */
+#define UW_LSDA_TRUSTED_MAX (1u << 20)
+
+/* The bytes the LSDA may occupy: inside its cell's .gcc_except_table. */
+static bool lsda_bounds(const struct unwind_fde *fde, const struct uw_source *src, struct uw_cursor *c,
+			struct uw_diag *d)
+{
+	const uint8_t *p = (const uint8_t *)fde->lsda;
+	if (!src->cell) {
+		*c = (struct uw_cursor){ p, p + UW_LSDA_TRUSTED_MAX };
+		return true;
+	}
+	const struct cell_section *s = cell_section_at(fde->lsda);
+	if (!s || s->cell != src->cell || !str_starts_with(s->name, ".gcc_except_table"))
+		return uw_fail(d, "LSDA %#lx outside %s's .gcc_except_table", (unsigned long)fde->lsda,
+			       src->cell->name);
+	*c = (struct uw_cursor){ p, (const uint8_t *)s->addr + s->size };
+	return true;
+}
+
+static bool pad_in_cell(const struct uw_source *src, uintptr_t pad)
+{
+	if (!src->cell)
+		return true;
+	const struct cell_section *s = cell_section_at(pad);
+	return s && s->cell == src->cell && s->region == REGION_TEXT;
+}
+
+bool uw_landing_pad(const struct unwind_fde *fde, const struct uw_source *src, uintptr_t pc, uintptr_t *pad,
+		    struct uw_diag *d)
+{
+	struct uw_cursor c;
+	uint8_t lp_enc, tt_enc, cs_enc;
+	uint64_t lpstart = fde->pc_begin, u;
+	*pad = 0;
+	if (!lsda_bounds(fde, src, &c, d))
+		return false;
+	if (!uw_u8(&c, &lp_enc) || !uw_encoding_ok(lp_enc, true, false) ||
+	    (lp_enc != DW_EH_PE_omit && !uw_encoded(&c, lp_enc, &lpstart)))
+		return uw_fail(d, "bad LSDA landing-pad base (encoding %#x)", lp_enc);
+	if (!uw_u8(&c, &tt_enc) || (tt_enc != DW_EH_PE_omit && !uw_uleb(&c, &u)))
+		return uw_fail(d, "truncated LSDA type table offset");
+	/* Call-site fields are offsets: only plain value encodings make sense. */
+	if (!uw_u8(&c, &cs_enc) || !uw_encoding_ok(cs_enc, false, false) || (cs_enc & 0x70))
+		return uw_fail(d, "bad LSDA call-site encoding %#x", cs_enc);
+	if (!uw_uleb(&c, &u) || u > (uint64_t)(c.end - c.p))
+		return uw_fail(d, "LSDA call-site table overruns its section");
+	struct uw_cursor t = { c.p, c.p + u };
+	while (t.p < t.end) {
+		uint64_t start, len, lp, action;
+		if (!uw_encoded(&t, cs_enc, &start) || !uw_encoded(&t, cs_enc, &len) ||
+		    !uw_encoded(&t, cs_enc, &lp) || !uw_uleb(&t, &action))
+			return uw_fail(d, "truncated LSDA call-site record");
+		if (pc < fde->pc_begin + start)
+			break; /* sorted: nothing further covers pc */
+		if (pc - (fde->pc_begin + start) < len) {
+			if (lp && !pad_in_cell(src, lpstart + lp))
+				return uw_fail(d, "landing pad %#lx outside %s's text", (unsigned long)(lpstart + lp),
+					       src->cell->name);
+			*pad = lp ? lpstart + lp : 0;
+			return true;
+		}
+	}
+	return true;
+}
