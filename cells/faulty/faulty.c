@@ -1,6 +1,7 @@
 /* faulty: a test cell that faults in chosen ways, so the tests can check
  * that a CPU exception is reported in cell terms (and, later, recovered). */
 #include "cell.h"
+#include "task.h"
 
 CELL_INFO("faulty", CELL_APP, 1);
 
@@ -43,4 +44,10 @@ int fault_bad_return(void)
 	volatile uintptr_t *ra = (volatile uintptr_t *)__builtin_frame_address(0) + 1;
 	*ra = 0x7ff0badbad0ul;
 	return 0;
+}
+
+/* A broken invariant detected by the cell itself: the task is unwound. */
+int fault_panic(void)
+{
+	task_panic("faulty: invariant broken on purpose");
 }

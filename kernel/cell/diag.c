@@ -26,7 +26,7 @@ int cell_diag_format(const struct cell_diag *d, char *buf, size_t cap)
 	if (d->section[0])
 		PUT("%ssection %s", n ? ", " : "", d->section);
 	if (d->has_offset)
-		PUT("%soffset %#llx", n ? ", " : "", (unsigned long long)d->offset);
+		PUT("%soffset 0x%llx", n ? ", " : "", (unsigned long long)d->offset);
 	if (d->symbol[0])
 		PUT("%ssymbol %s", n ? ", " : "", d->symbol);
 	PUT("%s%s (%s)", n ? ": " : "", err_text(d->err), err_name(d->err));

@@ -80,8 +80,10 @@ NORETURN void task_exit(int64_t value);
 /* Makes t unwind itself from wherever it is (running, blocked, sleeping),
  * releasing what it holds; it ends as killed. */
 err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
-/* Unwinds the current task as failed (a broken invariant in it). */
+/* Unwinds the current task as failed (a broken invariant in it); with no
+ * task that can be unwound (boot, idle, during an unwind), stops. */
 NORETURN void task_panic(const char *why) NONNULL(1);
+bool task_can_fail(void);
 
 /* Waits for t to end: E_OK and its exit value, or E_FAILED if it failed or
  * was killed (the fault log says why). */

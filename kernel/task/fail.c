@@ -83,26 +83,37 @@ void task_unwind_diverted(void)
 	unwind_from(&t->fault_regs, false, &t->unwind);
 }
 
-static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char *why)
+static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char *why, uintptr_t pc)
 {
-	struct fault_record *rec = fault_record(kind, HAL_FAULT_OTHER, (uintptr_t)__builtin_return_address(0), 0, why);
+	struct fault_record *rec = fault_record(kind, HAL_FAULT_OTHER, pc, 0, why);
 	begin(t, rec);
 	unwind_here(&t->unwind);
 }
 
-void task_panic(const char *why)
+bool task_can_fail(void)
 {
 	struct task *t = task_current();
-	if (!t || t->idle || t->unwinding || boundary_hi == 0)
-		panic("%s", why);
-	fail_here(t, FAULT_PANIC, why);
+	return t && !t->idle && !t->unwinding && boundary_hi && preempt_enabled();
+}
+
+__attribute__((noinline)) void task_panic(const char *why)
+{
+	/* the call instruction: a noreturn call may be the last of its function */
+	uintptr_t caller = (uintptr_t)__builtin_return_address(0) - 1;
+	if (!task_can_fail()) {
+		kprintf("kernel panic: %s (no task to unwind): stopping\n", why);
+		hal_cpu_poweroff(PANIC_EXIT_STATUS);
+	}
+	struct task *t = task_current();
+	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
+	fail_here(t, FAULT_PANIC, why, caller);
 }
 
 void task_check_kill(void)
 {
 	struct task *t = task_current();
 	if (t && t->kill_requested && !t->unwinding && !t->idle && preempt_enabled())
-		fail_here(t, FAULT_KILL, "killed");
+		fail_here(t, FAULT_KILL, "killed", (uintptr_t)__builtin_return_address(0) - 1);
 }
 
 err_t task_kill(const struct task_ref *r)
@@ -125,10 +136,13 @@ err_t task_kill(const struct task_ref *r)
 	return E_OK;
 }
 
-static bool fault_in_data(const struct fault_record *rec, struct cell **out)
+/* The loaded cell whose code faulted: when a restart faults again at the
+ * same place, the state that makes it fault most likely lives in that
+ * cell's data, so stage 3 puts it back as loaded. */
+static bool faulting_cell(const struct fault_record *rec, struct cell **out)
 {
-	const struct cell_section *s = rec->kind == FAULT_MACHINE ? cell_section_at(rec->addr) : NULL;
-	if (!s || s->region != REGION_DATA || s->cell->builtin)
+	const struct cell_section *s = rec->kind == FAULT_MACHINE ? cell_section_at(rec->pc) : NULL;
+	if (!s || s->cell->builtin || !s->cell->data.m.pages.count)
 		return false;
 	*out = s->cell;
 	return true;
@@ -163,7 +177,7 @@ static void unwind_done(struct unwind_state *st)
 	} else if (t->restartable && rec->kind != FAULT_KILL) {
 		struct cell *c;
 		rec->action = ACTION_RESTARTED;
-		if (rec->recurrence && fault_in_data(rec, &c) && cell_reinit_data(c) == E_OK)
+		if (rec->recurrence && faulting_cell(rec, &c) && cell_reinit_data(c) == E_OK)
 			rec->action = ACTION_DATA_REINIT;
 		restart(t);
 	} else {
