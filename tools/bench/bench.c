@@ -23,6 +23,7 @@
 
 #include "cell.h"
 #include "fault.h"
+#include "self_unwind.h"
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
@@ -648,6 +649,7 @@ static void boot(const char *cell_dir)
 	check(mm_init(&info), "mm_init");
 	check(heap_init(), "heap_init");
 	check(cells_init(&info), "cells_init");
+	check(nano_core_register_unwind(&info), "nano_core_register_unwind");
 	fault_init();
 	check(tasks_init(1, "sched_rr", 0), "tasks_init");
 }
