@@ -26,10 +26,9 @@ static void release_buffer(char **p)
 
 static void release_lock(struct mutex **m)
 {
-	if (*m) {
-		mutex_unlock(*m);
+	if (*m)
 		kprintf("faulty_app: cleanup releases the lock\n");
-	}
+	mutex_unlock_ptr(m);
 }
 
 static int64_t worker(struct job *j)

@@ -48,4 +48,22 @@ bool mutex_lock(struct mutex *m) NONNULL(1) MUST_USE;
 void mutex_unlock(struct mutex *m) NONNULL(1);
 bool mutex_held_by_me(const struct mutex *m) NONNULL(1);
 
+static inline void mutex_unlock_ptr(struct mutex **m)
+{
+	if (*m)
+		mutex_unlock(*m);
+}
+/* `MUTEX_GUARD(held, &m);` takes m (held is NULL if it could not: check it)
+ * and releases it at the end of the scope, on return and on unwinding. */
+#define MUTEX_GUARD(name, m) struct mutex *name CLEANUP(mutex_unlock_ptr) = mutex_lock(m) ? (m) : NULL
+
+struct spin_guard {
+	struct spinlock *lock;
+	hal_irq_state_t irq;
+};
+static inline void spin_guard_release(struct spin_guard *g) { spin_unlock_irqrestore(g->lock, g->irq); }
+static inline struct spin_guard spin_guard_take(struct spinlock *l) { return (struct spin_guard){ l, spin_lock_irqsave(l) }; }
+/* `SPIN_GUARD(&lock);` holds the spinlock (interrupts off) to the end of the scope. */
+#define SPIN_GUARD(l) struct spin_guard spin_guard_##__LINE__ CLEANUP(spin_guard_release) = spin_guard_take(l)
+
 #endif

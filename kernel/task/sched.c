@@ -81,13 +81,20 @@ void sched_finish_switch(void)
 	}
 }
 
+/* The scheduler cell's choice, or the previous task if it can go on, or idle. */
+static struct task *pick_next(struct cpu *c, struct task *prev)
+{
+	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
+	if (!next)
+		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
+	return next;
+}
+
 void schedule(void)
 {
 	struct cpu *c = cpu_this();
 	struct task *prev = c->current;
-	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
-	if (!next)
-		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
+	struct task *next = pick_next(c, prev);
 	if (next == prev)
 		return;
 	c->current = next;
@@ -102,10 +109,7 @@ void schedule(void)
 void schedule_final(void)
 {
 	struct cpu *c = cpu_this();
-	struct task *prev = c->current;
-	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
-	if (!next)
-		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
+	struct task *next = pick_next(c, c->current);
 	c->current = next;
 	c->switches++;
 	hal_context_switch(c->scratch, next->ctx);

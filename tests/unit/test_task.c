@@ -119,6 +119,29 @@ START_TEST(test_lifecycle_runnable_sleeping_exited)
 }
 END_TEST
 
+/* The runqueue cell's own view: the ended task is in no queue. */
+static int64_t leaves_queue(void *unused)
+{
+	(void)unused;
+	bool (*rq_contains)(const struct task *) = (void *)ns_resolve(ns_root(), "rq_contains")->addr;
+	struct num n = { 1 };
+	struct task_ref t;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	T_CHECK(TASK_SPAWN(&o, twice, &n, &t) == E_OK);
+	T_CHECK(rq_contains(t.t));
+	int64_t v;
+	T_CHECK(task_join(&t, &v) == E_OK);
+	bool still = rq_contains(t.t);
+	task_ref_drop(&t);
+	return still;
+}
+
+START_TEST(test_an_ended_task_leaves_every_run_queue)
+{
+	ck_assert_int_eq(RUN_IN_TASK(leaves_queue, NULL), 0);
+}
+END_TEST
+
 /* --- wait queues and the mutex ------------------------------------------------ */
 static struct wait_queue wq;
 static volatile int go, woken;
@@ -369,6 +392,7 @@ static Suite *task_suite(void)
 	tcase_set_timeout(one, 120);
 	tcase_add_checked_fixture(one, tboot_setup_tasks, tboot_teardown_tasks);
 	tcase_add_test(one, test_join_returns_the_exit_value);
+	tcase_add_test(one, test_an_ended_task_leaves_every_run_queue);
 	tcase_add_test(one, test_argument_is_the_tasks_own_copy);
 	tcase_add_test(one, test_lifecycle_runnable_sleeping_exited);
 	tcase_add_test(one, test_wait_queue_blocks_until_woken);
