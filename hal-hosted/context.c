@@ -1,41 +1,67 @@
-/* Hosted execution contexts: the same register switch as bare metal
- * (hal-x86_64/context.S, built into both HALs: both are x86_64), which
- * saves only callee-saved registers and never makes a syscall (swapcontext
- * would spend half its time in rt_sigprocmask). Stacks are announced to
- * valgrind so memcheck follows the switches. */
+/* Hosted execution contexts: created with ucontext (getcontext and
+ * makecontext on the task's stack) and first entered with setcontext;
+ * every save and every later switch uses the bare-metal register switch
+ * (hal-x86_64/context.S, built into both HALs: both are x86_64), which saves
+ * only callee-saved registers and makes no syscall (swapcontext spends half
+ * its time in rt_sigprocmask, and would carry signal masks between tasks).
+ * Stacks are announced to valgrind so memcheck follows the switches. */
+#include <signal.h>
 #include <stdint.h>
+#include <ucontext.h>
 #include <valgrind/valgrind.h>
 
 #include "hal/context.h"
 
 struct hal_context {
-	uint64_t rsp;
+	ucontext_t uc;     /* the fresh context, until first entered */
+	uint64_t rsp;      /* the saved stack pointer afterwards */
+	bool fresh;        /* prepared, not yet entered */
+	void (*entry)(void *);
+	void *arg;
 	unsigned vg_stack; /* valgrind's id for the stack, 0 if none */
 };
 
 void x86_context_switch(uint64_t *from_rsp, uint64_t to_rsp);
-void x86_context_start(void);
+void save_and_call(uint64_t *from_rsp, void (*fn)(void *), void *arg);
 
 size_t hal_context_size(void) { return sizeof(struct hal_context); }
+
+/* makecontext passes only ints: the context pointer travels in two halves. */
+static void entry_trampoline(unsigned lo, unsigned hi)
+{
+	struct hal_context *ctx = (struct hal_context *)(((uintptr_t)hi << 32) | lo);
+	ctx->entry(ctx->arg);
+}
 
 void hal_context_prepare(struct hal_context *ctx, void *stack, size_t stack_size,
 			 void (*entry)(void *), void *arg)
 {
-	uint64_t *sp = (uint64_t *)(((uintptr_t)stack + stack_size) & ~(uintptr_t)15);
-	*--sp = (uint64_t)(uintptr_t)x86_context_start;
-	*--sp = 0;                          /* rbp */
-	*--sp = 0;                          /* rbx */
-	*--sp = (uint64_t)(uintptr_t)arg;   /* r12 */
-	*--sp = (uint64_t)(uintptr_t)entry; /* r13 */
-	*--sp = 0;                          /* r14 */
-	*--sp = 0;                          /* r15 */
-	ctx->rsp = (uint64_t)(uintptr_t)sp;
+	getcontext(&ctx->uc);
+	ctx->uc.uc_stack.ss_sp = stack;
+	ctx->uc.uc_stack.ss_size = stack_size;
+	ctx->uc.uc_link = NULL;
+	sigemptyset(&ctx->uc.uc_sigmask); /* a task starts with every signal deliverable */
+	ctx->entry = entry;
+	ctx->arg = arg;
+	uintptr_t p = (uintptr_t)ctx;
+	makecontext(&ctx->uc, (void (*)(void))entry_trampoline, 2, (unsigned)p, (unsigned)(p >> 32));
+	ctx->fresh = true;
 	ctx->vg_stack = VALGRIND_STACK_REGISTER(stack, (char *)stack + stack_size);
+}
+
+static void enter_fresh(void *ctx)
+{
+	struct hal_context *to = ctx;
+	to->fresh = false;
+	setcontext(&to->uc);
 }
 
 void hal_context_switch(struct hal_context *from, const struct hal_context *to)
 {
-	x86_context_switch(&from->rsp, to->rsp);
+	if (to->fresh)
+		save_and_call(&from->rsp, enter_fresh, (void *)to);
+	else
+		x86_context_switch(&from->rsp, to->rsp);
 }
 
 void hal_context_release(struct hal_context *ctx)

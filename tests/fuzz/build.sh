@@ -83,7 +83,7 @@ for s in $(cd "$src" && ls hal-hosted/*.c | grep -v '/main\.c$'); do
 done
 "$cc" -c "$src/hal-x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
 objs="$objs $obj/context.o"
-for s in $(cd "$src" && find kernel -name '*.S' | sort); do
+for s in $(cd "$src" && { find kernel -name '*.S'; ls hal-hosted/*.S; } | sort); do
 	o="$obj/$(echo "$s" | tr / _).o"
 	"$cc" -c "$src/$s" -o "$o" || exit 1
 	objs="$objs $o"
