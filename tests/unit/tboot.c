@@ -7,6 +7,7 @@
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
+#include "self_unwind.h"
 #include "tboot.h"
 #include "task.h"
 
@@ -31,7 +32,9 @@ void tboot_setup_cells(void)
 	tboot_setup();
 	ck_assert(hosted_cells_load(THESEUS_CELL_DIR, &tboot_info));
 	hosted_kernel_image(&tboot_info);
+	hosted_unwind_info(&tboot_info);
 	ck_assert_int_eq(cells_init(&tboot_info), E_OK);
+	ck_assert_int_eq(nano_core_register_unwind(&tboot_info), E_OK);
 }
 
 void tboot_teardown_cells(void)

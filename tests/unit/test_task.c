@@ -41,6 +41,16 @@ struct num {
 	int64_t x;
 };
 
+/* Yields until t reaches state (preemption may interleave the tasks in any
+ * order, so one yield is not enough), for at most a second. */
+static bool yield_until(const struct task *t, enum task_state state)
+{
+	uint64_t deadline = hal_time_ns() + SECOND;
+	while (task_state(t) != state && hal_time_ns() < deadline)
+		task_yield();
+	return task_state(t) == state;
+}
+
 static int64_t twice(struct num *n) { return 2 * n->x; }
 
 static int64_t spawn_and_join(struct num *n)
@@ -97,18 +107,17 @@ static int64_t sleeper(struct num *n)
 static int64_t states(void *unused)
 {
 	(void)unused;
-	struct num n = { (int64_t)(SECOND / 10) };
+	struct num n = { (int64_t)(SECOND / 2) };
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	uint64_t t0 = hal_time_ns();
 	T_CHECK((TASK_SPAWN(&o, sleeper, &n, &t)) == (E_OK));
 	T_CHECK(task_state(t.t) == TASK_RUNNABLE || task_state(t.t) == TASK_SLEEPING); /* a tick may run it first */
-	task_yield(); /* it runs and goes to sleep */
-	T_CHECK((task_state(t.t)) == (TASK_SLEEPING));
+	T_CHECK(yield_until(t.t, TASK_SLEEPING)); /* it runs and goes to sleep */
 	int64_t v = 0;
 	T_CHECK((task_join(&t, &v)) == (E_OK));
 	T_CHECK((task_state(t.t)) == (TASK_EXITED));
-	T_CHECK((hal_time_ns() - t0) >= (SECOND / 10));
+	T_CHECK((hal_time_ns() - t0) >= (SECOND / 2));
 	task_ref_drop(&t);
 	return v;
 }
@@ -171,9 +180,8 @@ static int64_t wait_and_wake(void *unused)
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	for (int i = 0; i < 3; i++)
 		T_CHECK((TASK_SPAWN(&o, waiter, &n, &t[i])) == (E_OK));
-	task_yield();
 	for (int i = 0; i < 3; i++)
-		T_CHECK((task_state(t[i].t)) == (TASK_BLOCKED));
+		T_CHECK(yield_until(t[i].t, TASK_BLOCKED));
 	go = 1;
 	T_CHECK(wait_queue_wake_one(&wq));
 	T_CHECK((wait_queue_wake_all(&wq)) == (2));
@@ -216,8 +224,7 @@ static int64_t handoff(void *unused)
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	T_CHECK((TASK_SPAWN(&o, contender, &n, &t)) == (E_OK));
-	task_yield(); /* the contender blocks on the mutex */
-	T_CHECK((task_state(t.t)) == (TASK_BLOCKED));
+	T_CHECK(yield_until(t.t, TASK_BLOCKED)); /* the contender blocks on the mutex */
 	mutex_unlock(&mtx); /* handed to the contender... */
 	T_CHECK(!mutex_held_by_me(&mtx));
 	T_CHECK(mutex_lock(&mtx)); /* ...so we wait until it is done */
