@@ -183,6 +183,7 @@ static const struct cell_symbol *resolve_function(const char *name)
  * ends that task (and is recovered) instead of the shell. */
 struct call_job {
 	void *fn;
+	enum hal_dyn_type ret; /* int unless --long: most cell entry points return int */
 	size_t nargs;
 	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
 	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
@@ -191,7 +192,7 @@ struct call_job {
 static int64_t call_job_run(struct call_job *j)
 {
 	uint64_t ret = 0;
-	if (!hal_dyncall(j->fn, HAL_DYN_I64, j->nargs, j->types, j->vals, &ret))
+	if (!hal_dyncall(j->fn, j->ret, j->nargs, j->types, j->vals, &ret))
 		return INT64_MIN;
 	return (int64_t)ret;
 }
@@ -199,13 +200,24 @@ static int64_t call_job_run(struct call_job *j)
 bool cmd_call(struct shell *sh, const struct shell_args *a)
 {
 	(void)sh;
-	const char *name = a->argv[1];
+	bool wide = !strcmp(a->argv[1], "--long");
+	if (wide && a->argc < 3) {
+		shell_error("call", "--long needs a symbol");
+		return false;
+	}
+	const char *name = a->argv[1 + wide];
+	size_t first = 2 + wide;
+	if (a->argc - first > HAL_DYNCALL_MAX_ARGS) {
+		shell_error("call", "at most %d arguments", HAL_DYNCALL_MAX_ARGS);
+		return false;
+	}
 	const struct cell_symbol *s = resolve_function(name);
 	if (!s)
 		return false;
-	struct call_job job = { .fn = (void *)s->addr, .nargs = a->argc - 2 };
+	struct call_job job = { .fn = (void *)s->addr, .ret = wide ? HAL_DYN_I64 : HAL_DYN_I32,
+				.nargs = a->argc - first };
 	for (size_t i = 0; i < job.nargs; i++)
-		if (!parse_call_arg(a, i + 2, &job.types[i], &job.vals[i]))
+		if (!parse_call_arg(a, i + first, &job.types[i], &job.vals[i]))
 			return false;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = name;

@@ -10,7 +10,7 @@ scenario(shell_help 0
 	--match "^theseus> help$"
 	--match "^  ls +list the loaded cells"
 	--match "^  deps <cell> \\[--rev\\] +list"
-	--match "^  call <symbol> \\[args...\\] +call"
+	--match "^  call \\[--long\\] <symbol> \\[args...\\] +call"
 	--match "^  exit \\[status\\] +leave"
 	-- ${SIM} -c "help")
 
@@ -105,7 +105,7 @@ scenario(shell_call_bad_argument 1
 	-- ${SIM} -c "load hello\ncall hello_main twelve")
 
 scenario(shell_call_too_many_arguments 1
-	--match "^call: too many arguments \\(8 given\\)$"
+	--match "^call: at most 6 arguments$"
 	-- ${SIM} -c "call hello_main 1 2 3 4 5 6 7")
 
 scenario(shell_exit_status 3
