@@ -2,11 +2,11 @@
  * Linux equivalent in the same run. Boots the hosted machine in-process
  * (256 MiB, the build's cells, one CPU, no timer tick), runs the theseus-c
  * side of every figure inside a task and the Linux side on the boot thread,
- * batch by batch in turn, and prints medians, ratios and the §9 goals. The
+ * batch by batch in turn, and prints medians, ratios and the §9 goals.
+ * The Linux side of each figure is in linux.c. The
  * process is pinned to one core so both sides run under the same conditions. *
  * Usage: bench [--quick]   (--quick: fewer iterations, for the smoke test) */
 #define _GNU_SOURCE
-#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -14,13 +14,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "cell.h"
 #include "fault.h"
 #include "self_unwind.h"
@@ -32,9 +30,6 @@
 #ifndef THESEUS_CELL_DIR
 #define THESEUS_CELL_DIR "cells"
 #endif
-#ifndef BENCH_DL_PATH
-#define BENCH_DL_PATH "libbench_dl_hello.so"
-#endif
 
 #define RUNS 7
 #define QUICK_RUNS 3
@@ -43,18 +38,18 @@
 
 static unsigned runs = RUNS;
 static unsigned divisor = 1;
-static int bench_cpu;
+int bench_cpu;
 static char cell_path[4096];
 
 /* --- helpers --------------------------------------------------------------- */
-static uint64_t now_ns(void)
+uint64_t now_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void die(const char *what, const char *why)
+void die(const char *what, const char *why)
 {
 	fflush(stdout);
 	fprintf(stderr, "bench: %s: %s\n", what, why);
@@ -67,7 +62,7 @@ static void check(err_t e, const char *what)
 		die(what, err_text(e));
 }
 
-static void check_rc(int rc, const char *what)
+void check_rc(int rc, const char *what)
 {
 	if (rc)
 		die(what, strerror(rc));
@@ -79,16 +74,13 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* One batch of n operations; returns nanoseconds per operation. */
-typedef double (*batch_fn)(unsigned n);
-
 static double median(double *t, unsigned n)
 {
 	qsort(t, n, sizeof t[0], cmp_double);
 	return t[n / 2];
 }
 
-static void pinned_attr(pthread_attr_t *attr)
+void pinned_attr(pthread_attr_t *attr)
 {
 	cpu_set_t set;
 	CPU_ZERO(&set);
@@ -150,21 +142,12 @@ static double batch_in_task(batch_fn fn, unsigned n)
 /* --- 1. null "syscall" ------------------------------------------------------------ */
 static struct task *(*volatile current_fn)(void) = task_current;
 static struct task *volatile current_sink;
-static volatile long pid_sink;
 
 static double th_current(unsigned n)
 {
 	uint64_t t0 = now_ns();
 	for (unsigned i = 0; i < n; i++)
 		current_sink = current_fn();
-	return (double)(now_ns() - t0) / n;
-}
-
-static double lx_getpid(unsigned n)
-{
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < n; i++)
-		pid_sink = syscall(SYS_getpid);
 	return (double)(now_ns() - t0) / n;
 }
 
@@ -223,64 +206,6 @@ static double th_switch(unsigned n)
 	return (double)(pp.t1 - pp.t0) / (double)(pp.sw1 - pp.sw0);
 }
 
-struct handoff {
-	unsigned long n;
-	_Atomic unsigned long turn;
-	_Atomic int ready;
-	uint64_t t0;
-	uint64_t t1; /* __atomic builtins */
-};
-struct handoff_arg {
-	struct handoff *h;
-	unsigned long me;
-};
-
-static void handoff_loop(struct handoff *h, unsigned long me)
-{
-	for (;;) {
-		unsigned long t = h->turn;
-		if (t >= h->n)
-			break;
-		if ((t & 1) == me)
-			h->turn = t + 1;
-		sched_yield();
-	}
-}
-
-/* Both threads meet, thread 0 starts the clock, and each hands the turn
- * over and yields; the clock stops when the last one sees the end. */
-static void *handoff_thread(void *p)
-{
-	struct handoff_arg *a = p;
-	struct handoff *h = a->h;
-	h->ready++;
-	while (h->ready < 2)
-		sched_yield();
-	if (a->me == 0)
-		h->t0 = now_ns();
-	handoff_loop(h, a->me);
-	uint64_t end = now_ns(), seen = __atomic_load_n(&h->t1, __ATOMIC_SEQ_CST);
-	while (end > seen && !__atomic_compare_exchange_n(&h->t1, &seen, end, false, __ATOMIC_SEQ_CST,
-							  __ATOMIC_SEQ_CST))
-		;
-	return NULL;
-}
-
-static double lx_switch(unsigned n)
-{
-	struct handoff h = { .n = n };
-	struct handoff_arg args[2] = { { &h, 0 }, { &h, 1 } };
-	pthread_attr_t attr;
-	pinned_attr(&attr);
-	pthread_t th[2];
-	for (int i = 0; i < 2; i++)
-		check_rc(pthread_create(&th[i], &attr, handoff_thread, &args[i]), "pthread_create");
-	for (int i = 0; i < 2; i++)
-		pthread_join(th[i], NULL);
-	pthread_attr_destroy(&attr);
-	return (double)(h.t1 - h.t0) / (double)n;
-}
-
 /* --- 3. spawn + join ---------------------------------------------------------------- */
 struct nothing {
 	int unused;
@@ -307,26 +232,6 @@ static double th_spawn(unsigned n)
 	return (double)(now_ns() - t0) / n;
 }
 
-static void *empty_thread(void *p)
-{
-	return p;
-}
-
-static double lx_spawn(unsigned n)
-{
-	pthread_attr_t attr;
-	pinned_attr(&attr);
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < n; i++) {
-		pthread_t th;
-		check_rc(pthread_create(&th, &attr, empty_thread, NULL), "pthread_create");
-		pthread_join(th, NULL);
-	}
-	uint64_t t = now_ns() - t0;
-	pthread_attr_destroy(&attr);
-	return (double)t / n;
-}
-
 /* --- 4. map 4 KiB, touch, unmap ----------------------------------------------------- */
 static double th_map(unsigned n)
 {
@@ -338,20 +243,6 @@ static double th_map(unsigned n)
 		check(mp_as_type_mut(&m, 0, char, &p), "mp_as_type_mut");
 		*(volatile char *)p = 1;
 		mp_unmap_rw(&m);
-	}
-	return (double)(now_ns() - t0) / n;
-}
-
-static double lx_map(unsigned n)
-{
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < n; i++) {
-		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-			       -1, 0);
-		if (p == MAP_FAILED)
-			die("mmap", strerror(errno));
-		*(volatile char *)p = 1;
-		munmap(p, 4096);
 	}
 	return (double)(now_ns() - t0) / n;
 }
@@ -423,63 +314,6 @@ static double th_cell(unsigned n)
 	uint64_t t0 = now_ns();
 	for (unsigned i = 0; i < n; i++)
 		cell_cycle();
-	return (double)(now_ns() - t0) / n;
-}
-
-static void *call_dl(void *fn)
-{
-	int (*f)(int) = (int (*)(int))fn;
-	return (void *)(intptr_t)f(7);
-}
-
-static void dl_cycle(const pthread_attr_t *attr)
-{
-	void *h = dlopen(BENCH_DL_PATH, RTLD_NOW | RTLD_LOCAL);
-	if (!h)
-		die("dlopen", dlerror());
-	void *fn = dlsym(h, "dl_hello_value");
-	if (!fn)
-		die("dlsym", dlerror());
-	pthread_t th;
-	void *v;
-	check_rc(pthread_create(&th, attr, call_dl, fn), "pthread_create");
-	pthread_join(th, &v);
-	if ((intptr_t)v != 21)
-		die("dl_hello_value(7)", "wrong result");
-	dlclose(h);
-}
-
-static double lx_dl(unsigned n)
-{
-	pthread_attr_t attr;
-	pinned_attr(&attr);
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < n; i++)
-		dl_cycle(&attr);
-	uint64_t t = now_ns() - t0;
-	pthread_attr_destroy(&attr);
-	return (double)t / n;
-}
-
-static void fork_exec_true(void)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		die("fork", strerror(errno));
-	if (pid == 0) {
-		execl("/bin/true", "true", (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) || WEXITSTATUS(status))
-		die("/bin/true", "did not exit with 0");
-}
-
-static double lx_fork(unsigned n)
-{
-	uint64_t t0 = now_ns();
-	for (unsigned i = 0; i < n; i++)
-		fork_exec_true();
 	return (double)(now_ns() - t0) / n;
 }
 
