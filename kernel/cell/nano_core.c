@@ -2,40 +2,90 @@
  * exports becomes a builtin cell "nano_core_<folder>" whose sections are
  * its exported functions and objects, sized from the nano_core's own
  * symbol table. Edges from loaded cells into the kernel then land on real
- * sections, like edges between any two cells. */
+ * sections, like edges between any two cells. Its .eh_frame is handed to
+ * the unwinder from the same image. */
 #include "diag.h"
 #include "export.h"
 #include "heap.h"
 #include "load.h"
+#include "unwind.h"
 
-/* Sizes of the exported symbols, from the kernel image's symbol table. */
+/* The nano_core's own ELF image (handed over by the HAL), its section
+ * table checked against the file before use. */
+struct image {
+	const uint8_t *b;
+	size_t n;
+	const Elf64_Shdr *sh;
+	size_t shnum;
+};
+
+static bool in_file(const struct image *im, uint64_t off, uint64_t len)
+{
+	return off <= im->n && len <= im->n - off;
+}
+
+static bool image_open(const struct hal_boot_info *info, struct image *im)
+{
+	*im = (struct image){ info->kernel_image, info->kernel_image_size, NULL, 0 };
+	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)im->b;
+	if (!im->b || im->n < sizeof *eh || memcmp(eh->e_ident, "\177ELF", 4) ||
+	    eh->e_shentsize != sizeof(Elf64_Shdr) || !in_file(im, eh->e_shoff, (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr)))
+		return false;
+	im->sh = (const Elf64_Shdr *)(im->b + eh->e_shoff);
+	im->shnum = eh->e_shnum;
+	return true;
+}
+
+/* A string table of the image, or NULL if it is not a terminated one in the file. */
+static const char *image_strtab(const struct image *im, size_t idx, size_t *size)
+{
+	const Elf64_Shdr *s = idx < im->shnum ? &im->sh[idx] : NULL;
+	if (!s || !s->sh_size || !in_file(im, s->sh_offset, s->sh_size) || im->b[s->sh_offset + s->sh_size - 1])
+		return NULL;
+	*size = s->sh_size;
+	return (const char *)im->b + s->sh_offset;
+}
+
+/* Sizes of the exported symbols, from the image's symbol table. */
 static void symbol_sizes(const struct hal_boot_info *info, const struct hmap *exports, size_t *size)
 {
-	const uint8_t *b = info->kernel_image;
-	size_t n = info->kernel_image_size;
-	const Elf64_Ehdr *eh = (const Elf64_Ehdr *)b;
-	if (!b || n < sizeof *eh || memcmp(eh->e_ident, "\177ELF", 4) || eh->e_shentsize != sizeof(Elf64_Shdr) ||
-	    eh->e_shoff > n || (uint64_t)eh->e_shnum * sizeof(Elf64_Shdr) > n - eh->e_shoff)
+	struct image im;
+	if (!image_open(info, &im))
 		return;
-	const Elf64_Shdr *sh = (const Elf64_Shdr *)(b + eh->e_shoff);
-	for (size_t i = 0; i < eh->e_shnum; i++) {
-		if (sh[i].sh_type != SHT_SYMTAB || sh[i].sh_link >= eh->e_shnum)
+	for (size_t i = 0; i < im.shnum; i++) {
+		size_t str_size;
+		const char *str = im.sh[i].sh_type == SHT_SYMTAB ? image_strtab(&im, im.sh[i].sh_link, &str_size) : NULL;
+		if (!str || !in_file(&im, im.sh[i].sh_offset, im.sh[i].sh_size))
 			continue;
-		const Elf64_Shdr *st = &sh[sh[i].sh_link];
-		if (sh[i].sh_offset > n || sh[i].sh_size > n - sh[i].sh_offset || st->sh_offset > n ||
-		    st->sh_size > n - st->sh_offset || st->sh_size == 0 || b[st->sh_offset + st->sh_size - 1])
-			return;
-		const Elf64_Sym *syms = (const Elf64_Sym *)(b + sh[i].sh_offset);
-		const char *str = (const char *)b + st->sh_offset;
-		for (size_t k = 0; k < sh[i].sh_size / sizeof *syms; k++) {
-			if (syms[k].st_name >= st->sh_size || ELF64_ST_BIND(syms[k].st_info) == STB_LOCAL)
+		const Elf64_Sym *syms = (const Elf64_Sym *)(im.b + im.sh[i].sh_offset);
+		for (size_t k = 0; k < im.sh[i].sh_size / sizeof *syms; k++) {
+			if (syms[k].st_name >= str_size || ELF64_ST_BIND(syms[k].st_info) == STB_LOCAL)
 				continue;
-			void *v = hmap_get(exports, str + syms[k].st_name);
-			const struct export_entry *e = v;
+			const struct export_entry *e = hmap_get(exports, str + syms[k].st_name);
 			if (e && (uintptr_t)e->addr == syms[k].st_value)
 				size[e - exports_begin()] = syms[k].st_size;
 		}
 	}
+}
+
+/* The nano_core's .eh_frame (and that of HAL code outside its image) for
+ * the unwinder, so unwinding crosses kernel frames like any cell's. */
+err_t nano_core_register_unwind(const struct hal_boot_info *info)
+{
+	for (size_t i = 0; i < info->n_eh_frames; i++)
+		if (!unwind_register_eh_frame(info->eh_frames[i].start, info->eh_frames[i].size))
+			return E_TOOBIG;
+	struct image im;
+	size_t names_size;
+	const char *names = image_open(info, &im) ? image_strtab(&im, ((const Elf64_Ehdr *)im.b)->e_shstrndx,
+								 &names_size) : NULL;
+	if (!names)
+		return E_BADELF;
+	for (size_t i = 0; i < im.shnum; i++)
+		if (im.sh[i].sh_name < names_size && im.sh[i].sh_addr && !strcmp(names + im.sh[i].sh_name, ".eh_frame"))
+			return unwind_register_eh_frame((const void *)im.sh[i].sh_addr, im.sh[i].sh_size) ? E_OK
+													     : E_TOOBIG;
+	return E_NOTFOUND;
 }
 
 static err_t add_section(struct cell *c, const struct export_entry *e, size_t size)

@@ -10,7 +10,6 @@
 #include "heap.h"
 #include "klib.h"
 #include "mm.h"
-#include "self_unwind.h"
 #include "task.h"
 
 /* The scheduler cell at boot, and the preemption tick. */

@@ -119,6 +119,9 @@ struct namespace {
  * the exports of the HAL's cell images for dependency loading. */
 err_t cells_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);
 void cells_fini(void);
+/* Registers the nano_core's own unwind information (from its image) and the
+ * HAL's extra .eh_frames with the unwinder. */
+err_t nano_core_register_unwind(const struct hal_boot_info *info) MUST_USE NONNULL(1);
 struct namespace *ns_root(void);
 
 /* --- namespaces -------------------------------------------------------------- */

@@ -7,7 +7,6 @@
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
-#include "self_unwind.h"
 #include "tboot.h"
 #include "task.h"
 

@@ -21,7 +21,6 @@
 #include "bench.h"
 #include "cell.h"
 #include "fault.h"
-#include "self_unwind.h"
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
