@@ -48,7 +48,6 @@ static struct {
 	struct list slabs[NCLASSES];
 	struct heap_stats stats;
 	struct spinlock lock;
-	bool ready;
 } heap;
 
 err_t heap_init(void)
@@ -56,7 +55,6 @@ err_t heap_init(void)
 	for (size_t c = 0; c < NCLASSES; c++)
 		list_init(&heap.slabs[c]);
 	heap.stats = (struct heap_stats){ 0 };
-	heap.ready = true;
 	return E_OK;
 }
 
