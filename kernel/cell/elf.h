@@ -58,6 +58,8 @@ _Static_assert(sizeof(Elf64_Rela) == 24, "relocation");
 #define SHT_PREINIT_ARRAY 16
 #define SHT_GROUP 17
 #define SHT_SYMTAB_SHNDX 18
+/* The x86-64 psABI's type for .eh_frame (clang's integrated assembler uses it). */
+#define SHT_X86_64_UNWIND 0x70000001
 
 #define SHF_WRITE 0x1
 #define SHF_ALLOC 0x2
@@ -126,6 +128,10 @@ const char *elf_section_name(const struct elf_obj *o, size_t idx);
 const char *elf_symbol_name(const struct elf_obj *o, const Elf64_Sym *s);
 /* Whether the loader places this section in memory. */
 bool elf_section_loaded(const Elf64_Shdr *s);
+/* The section's bytes come from the file (PROGBITS or X86_64_UNWIND). */
+bool elf_section_has_bits(const Elf64_Shdr *s);
+/* "PROGBITS", "X86_64_UNWIND", ... or NULL for a type without a name here. */
+const char *elf_section_type_name(uint32_t type);
 /* The relocations of section idx (which must be SHT_RELA). */
 const Elf64_Rela *elf_relas(const struct elf_obj *o, size_t idx, size_t *count);
 

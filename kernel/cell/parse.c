@@ -29,10 +29,28 @@ const char *elf_symbol_name(const struct elf_obj *o, const Elf64_Sym *s)
 	return o->str + s->st_name;
 }
 
+bool elf_section_has_bits(const Elf64_Shdr *s)
+{
+	return s->sh_type == SHT_PROGBITS || s->sh_type == SHT_X86_64_UNWIND;
+}
+
 bool elf_section_loaded(const Elf64_Shdr *s)
 {
-	return (s->sh_flags & SHF_ALLOC) && s->sh_size > 0 &&
-	       (s->sh_type == SHT_PROGBITS || s->sh_type == SHT_NOBITS);
+	return (s->sh_flags & SHF_ALLOC) && s->sh_size > 0 && (elf_section_has_bits(s) || s->sh_type == SHT_NOBITS);
+}
+
+const char *elf_section_type_name(uint32_t type)
+{
+	static const char *const names[] = {
+		[SHT_NULL] = "NULL", [SHT_PROGBITS] = "PROGBITS", [SHT_SYMTAB] = "SYMTAB",
+		[SHT_STRTAB] = "STRTAB", [SHT_RELA] = "RELA", [5] = "HASH", [6] = "DYNAMIC", [7] = "NOTE",
+		[SHT_NOBITS] = "NOBITS", [SHT_REL] = "REL", [11] = "DYNSYM", [SHT_INIT_ARRAY] = "INIT_ARRAY",
+		[SHT_FINI_ARRAY] = "FINI_ARRAY", [SHT_PREINIT_ARRAY] = "PREINIT_ARRAY", [SHT_GROUP] = "GROUP",
+		[SHT_SYMTAB_SHNDX] = "SYMTAB_SHNDX",
+	};
+	if (type == SHT_X86_64_UNWIND)
+		return "X86_64_UNWIND";
+	return type < ARRAY_LEN(names) ? names[type] : NULL;
 }
 
 const Elf64_Rela *elf_relas(const struct elf_obj *o, size_t idx, size_t *count)
@@ -98,9 +116,14 @@ static err_t check_section(const struct elf_obj *o, size_t i, struct cell_diag *
 					  "through an explicit call");
 	if ((s->sh_flags & SHF_ALLOC) && (s->sh_flags & SHF_TLS))
 		return BAD(d, name, NULL, "thread-local storage is not supported in cells");
-	if ((s->sh_flags & SHF_ALLOC) && s->sh_type != SHT_PROGBITS && s->sh_type != SHT_NOBITS &&
-	    s->sh_type != SHT_NULL && s->sh_size)
-		return BAD(d, name, NULL, "allocated section of unsupported type %u", s->sh_type);
+	if ((s->sh_flags & SHF_ALLOC) && !elf_section_has_bits(s) && s->sh_type != SHT_NOBITS &&
+	    s->sh_type != SHT_NULL && s->sh_size) {
+		const char *type = elf_section_type_name(s->sh_type);
+		if (type)
+			return BAD(d, name, NULL, "allocated section of type SHT_%s is not supported in a cell", type);
+		return BAD(d, name, NULL, "allocated section of unknown type %#x is not supported in a cell",
+			   s->sh_type);
+	}
 	return E_OK;
 }
 

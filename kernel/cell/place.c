@@ -91,7 +91,7 @@ static void copy_contents(struct load_ctx *ctx)
 		if (!sec)
 			continue;
 		sec->addr += mp_start(&ctx->region[sec->region].m);
-		if (o->sh[i].sh_type == SHT_PROGBITS)
+		if (elf_section_has_bits(&o->sh[i]))
 			memcpy((void *)sec->addr, o->bytes + o->sh[i].sh_offset, sec->size);
 	}
 	if (ctx->got_slots) {
