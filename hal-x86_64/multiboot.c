@@ -1,6 +1,8 @@
 /* Boot information from the loader: Multiboot (QEMU -kernel) or Multiboot2
- * (GRUB). Modules named "<cell>.o" become cell images; a module whose name
- * ends in ".elf" is the nano_core's own image (its symbol table). Usable
+ * (GRUB). Modules named "<something>.o" become cell images under that file
+ * name (the kernel's image index names each after its cell info record and
+ * refuses duplicates); a module whose name ends in ".elf" is the nano_core's
+ * own image (its symbol table). Usable
  * memory is the loader's available RAM above everything the image, the
  * modules and the HAL occupy. */
 #include "klib.h"
@@ -34,9 +36,9 @@ static void add_module(struct hal_boot_info *bi, uintptr_t start, uintptr_t end,
 	if (n > 4 && !strcmp(name + n - 4, ".elf")) {
 		bi->kernel_image = (const void *)start;
 		bi->kernel_image_size = end - start;
-	} else if (n > 2 && !strcmp(name + n - 2, ".o") && bi->n_cells < MAX_CELLS && n - 2 < HAL_CELL_NAME_MAX) {
+	} else if (n > 2 && !strcmp(name + n - 2, ".o") && bi->n_cells < MAX_CELLS && n < HAL_CELL_NAME_MAX) {
 		struct hal_cell_image *img = &cells[bi->n_cells++];
-		ksnprintf(img->name, sizeof img->name, "%.*s", (int)(n - 2), name);
+		strlcpy(img->file, name, sizeof img->file);
 		img->addr = (const void *)start;
 		img->size = end - start;
 	} else {

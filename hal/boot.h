@@ -15,8 +15,12 @@ struct hal_mem_region {
 	uint64_t size; /* page multiple */
 };
 
+/* The HAL fills file, addr and size; the kernel's image index
+ * (kernel/cell/images.c) keeps its own copies and fills name from the
+ * object's cell info record, so both HALs name cells the same way. */
 struct hal_cell_image {
-	char name[HAL_CELL_NAME_MAX]; /* file name without ".o" */
+	char name[HAL_CELL_NAME_MAX]; /* the cell's name (kernel); "" from the HAL */
+	char file[HAL_CELL_NAME_MAX]; /* the file or boot module name, "hello.o" */
 	const void *addr;             /* read-only bytes of the object */
 	size_t size;
 };

@@ -145,6 +145,44 @@ static err_t load_object(struct namespace *ns, const void *bytes, size_t size, s
 static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn *txn,
 			 struct cell **out, struct cell_diag *diag);
 
+/* Cells are named by their info records, not their files: say so when
+ * name is a file's name. */
+static err_t image_not_found(const char *name, struct cell_diag *diag)
+{
+	const struct hal_cell_image *f = image_in_file(name);
+	if (!f)
+		return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL, "no cell image of that name");
+	if (cell_image_find(f->name) != f)
+		return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL,
+				"no cell image of that name; file %s holds cell %s but was refused at boot, "
+				"as another image holds it too", f->file, f->name);
+	return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL,
+			"no cell image of that name; file %s holds cell %s ('load %s' loads it)", f->file,
+			f->name, f->name);
+}
+
+/* "hello", or "hello (in hello2.o)" when the file is named otherwise. */
+static void describe_image(const struct hal_cell_image *img, char *buf, size_t cap)
+{
+	size_t n = strlen(img->name);
+	bool named = !strncmp(img->file, img->name, n) && !strcmp(img->file + n, ".o");
+	ksnprintf(buf, cap, named ? "%s" : "%s (in %s)", img->name, img->file);
+}
+
+/* Two images export a symbol the loading cell needs and the namespace
+ * does not resolve: refuse rather than let file names decide. */
+static err_t ambiguous(const char *name, const char *symbol, size_t n, const struct hal_cell_image *prov[2],
+		       struct cell_diag *diag)
+{
+	char a[2 * HAL_CELL_NAME_MAX], b[2 * HAL_CELL_NAME_MAX];
+	describe_image(prov[0], a, sizeof a);
+	describe_image(prov[1], b, sizeof b);
+	strlcpy(diag->cell, name, sizeof diag->cell);
+	return diag_set(diag, E_DUP_SYMBOL, NULL, symbol, NULL,
+			"%zu cell images export it, %s and %s%s; load the one to use first", n, a, b,
+			n > 2 ? " among others" : "");
+}
+
 /* Loads, first, every image providing a symbol this object is missing. */
 static err_t load_providers(struct namespace *ns, const char *name, const void *bytes, size_t size,
 			    struct load_txn *txn, struct cell_diag *diag)
@@ -153,7 +191,11 @@ static err_t load_providers(struct namespace *ns, const char *name, const void *
 	err_t e = elf_parse(bytes, size, &obj, diag);
 	const char *missing;
 	while (!e && (missing = first_missing_symbol(&obj, ns))) {
-		const struct hal_cell_image *img = image_providing(missing);
+		const struct hal_cell_image *prov[2];
+		size_t n = image_providers(missing, prov);
+		if (n > 1)
+			return ambiguous(name, missing, n, prov, diag);
+		const struct hal_cell_image *img = n ? prov[0] : NULL;
 		struct cell *dep;
 		if (img)
 			e = load_in_txn(ns, img->name, txn, &dep, diag); /* diag names img on error */
@@ -175,7 +217,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 	strlcpy(diag->cell, name, sizeof diag->cell);
 	const struct hal_cell_image *img = cell_image_find(name);
 	if (!img)
-		return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL, "no cell image of that name");
+		return image_not_found(name, diag);
 	for (size_t i = 0; i < txn->depth; i++)
 		if (!strcmp(txn->loading[i], name))
 			return diag_set(diag, E_INVAL, NULL, NULL, NULL,
