@@ -8,18 +8,21 @@
 
 void hosted_console_init(void) {}
 
-void hal_console_write(const char *buf, size_t len)
+static void write_all(int fd, const char *buf, size_t len)
 {
 	while (len) {
-		ssize_t n = write(STDOUT_FILENO, buf, len);
+		ssize_t n = write(fd, buf, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return; /* stdout is gone; nothing sensible left to do */
+			return; /* the descriptor is gone; nothing sensible left to do */
 		buf += n;
 		len -= (size_t)n;
 	}
 }
+
+void hal_console_write(const char *buf, size_t len) { write_all(STDOUT_FILENO, buf, len); }
+void hal_console_write_error(const char *buf, size_t len) { write_all(STDERR_FILENO, buf, len); }
 
 int hal_console_getc(void)
 {

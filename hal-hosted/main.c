@@ -2,9 +2,12 @@
  * information (memory, arena, cell images, commands), and hand over to
  * kernel_main. Usage errors and unusable settings exit with status 2. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "hal/boot.h"
 #include "hal/cpu.h"
@@ -38,6 +41,8 @@ static void usage(FILE *to)
 bool hosted_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
+	if (*s < '0' || *s > '9')
+		return false; /* strtoull would take "-1" as 2^64 - 1, and skip blanks */
 	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
 	if (end == s || errno)
@@ -54,9 +59,17 @@ bool hosted_parse_size(const char *s, uint64_t *out)
 	return true;
 }
 
+/* A command FILE: a regular file, or anything readable that is not a
+ * directory (a pipe, /dev/stdin). */
 static char *read_file(const char *path)
 {
 	FILE *f = fopen(path, "r");
+	struct stat st;
+	if (f && fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+		fclose(f);
+		f = NULL;
+		errno = EISDIR;
+	}
 	if (!f) {
 		fprintf(stderr, "theseus: %s: %s\n", path, strerror(errno));
 		return NULL;
@@ -74,6 +87,12 @@ static char *read_file(const char *path)
 		buf = grown;
 		memcpy(buf + len, chunk, n);
 		len += n;
+	}
+	if (ferror(f)) {
+		fprintf(stderr, "theseus: %s: read error\n", path);
+		free(buf);
+		fclose(f);
+		return NULL;
 	}
 	fclose(f);
 	if (!buf)
@@ -127,8 +146,28 @@ static bool parse_args(int argc, char **argv, struct options *o)
 	return true;
 }
 
+/* A closed standard descriptor would be taken by the next open (the
+ * physical-memory memfd, a cell image) and console I/O would go there:
+ * give each closed one /dev/null, so output vanishes and input ends. */
+static bool std_fds_open(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		int null = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (null != fd) {
+			if (null >= 0)
+				close(null);
+			return false;
+		}
+	}
+	return true;
+}
+
 int main(int argc, char **argv)
 {
+	if (!std_fds_open())
+		return 2; /* nowhere to say so: stderr is one of them */
 	struct options o;
 	if (!parse_args(argc, argv, &o))
 		return 2;

@@ -31,6 +31,8 @@ int serial_getc(void)
 	return inb(COM1);
 }
 
+void hal_console_write_error(const char *buf, size_t len) { hal_console_write(buf, len); }
+
 void hal_console_write(const char *buf, size_t len)
 {
 	for (size_t i = 0; i < len; i++) {

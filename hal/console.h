@@ -8,6 +8,11 @@
 /* Writes all len bytes. */
 void hal_console_write(const char *buf, size_t len);
 
+/* Writes all len bytes of a diagnostic about the machine itself (a boot
+ * failure, a warning): hosted, stderr, apart from the shell's output; bare
+ * metal, the same serial line. */
+void hal_console_write_error(const char *buf, size_t len);
+
 /* Returns the next input byte, or -1 at end of input. */
 int hal_console_getc(void);
 

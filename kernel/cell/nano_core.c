@@ -153,7 +153,7 @@ err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info)
 	if (e == E_DUP_SYMBOL || e == E_EXISTS) {
 		char line[320];
 		cell_diag_format(&diag, line, sizeof line);
-		kprintf("theseus: nano_core export table: %s\n", line);
+		keprintf("theseus: nano_core export table: %s\n", line);
 	}
 	hmap_destroy(&by_name);
 	kfree(size);

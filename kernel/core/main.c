@@ -32,7 +32,7 @@ static err_t boot_memory(const struct hal_boot_info *info)
 {
 	uint64_t bytes = usable_bytes(info);
 	if (bytes < MIN_MEMORY) {
-		kprintf("theseus: %lu KiB of memory is too small for the kernel (needs at least %lu KiB)\n",
+		keprintf("theseus: %lu KiB of memory is too small for the kernel (needs at least %lu KiB)\n",
 			(unsigned long)(bytes >> 10), MIN_MEMORY >> 10);
 		return E_NOMEM;
 	}
@@ -40,7 +40,7 @@ static err_t boot_memory(const struct hal_boot_info *info)
 	if (!e)
 		e = heap_init();
 	if (e)
-		kprintf("theseus: memory setup failed: %s (%s)\n", err_name(e), err_text(e));
+		keprintf("theseus: memory setup failed: %s (%s)\n", err_name(e), err_text(e));
 	return e;
 }
 
@@ -79,7 +79,7 @@ static int run_shell(const char *commands)
 		if (!e)
 			diag = (struct cell_diag){ .err = E_UNDEF_SYMBOL, .symbol = "shell_main" };
 		cell_diag_format(&diag, line, sizeof line);
-		kprintf("theseus: cannot start the shell: %s\n", line);
+		keprintf("theseus: cannot start the shell: %s\n", line);
 		return EXIT_BOOT_FAILED;
 	}
 	struct shell_start start = { (int (*)(const char *))entry->addr, commands };
@@ -88,13 +88,13 @@ static int run_shell(const char *commands)
 	opts.cpu = 0;
 	struct task_ref t;
 	if ((e = TASK_SPAWN(&opts, shell_task, &start, &t))) {
-		kprintf("theseus: cannot spawn the shell task: %s\n", err_text(e));
+		keprintf("theseus: cannot spawn the shell task: %s\n", err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
 	sched_idle_until(task_ended, t.t);
 	int64_t status = EXIT_BOOT_FAILED;
 	if (task_join(&t, &status))
-		kprintf("theseus: the shell task did not exit normally\n");
+		keprintf("theseus: the shell task did not exit normally\n");
 	task_ref_drop(&t);
 	return (int)status;
 }
@@ -106,16 +106,16 @@ int kernel_main(const struct hal_boot_info *info)
 	banner(info);
 	err_t e = cells_init(info);
 	if (e) {
-		kprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
+		keprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
 	if ((e = nano_core_register_unwind(info)))
-		kprintf("theseus: no unwind information for the nano_core (%s): faults in it cannot be recovered\n",
+		keprintf("theseus: no unwind information for the nano_core (%s): faults in it cannot be recovered\n",
 			err_name(e));
 	fault_init();
 	const char *sched = info->scheduler ? info->scheduler : BOOT_SCHEDULER;
 	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, sched, TICK_HZ))) {
-		kprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));
+		keprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
 	int status = run_shell(info->commands);

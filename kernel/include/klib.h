@@ -38,6 +38,9 @@ int ksnprintf(char *buf, size_t cap, const char *fmt, ...) PRINTF_LIKE(3, 4);
 /* Formats to the HAL console. */
 int kprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 int kvprintf(const char *fmt, va_list ap) PRINTF_LIKE(1, 0);
+/* kprintf for diagnostics about the machine itself (boot failures,
+ * warnings): the HAL's error stream, stderr when hosted. */
+int keprintf(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
 /* Intrusive doubly linked list with a sentinel head. */
 struct list {

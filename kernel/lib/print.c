@@ -11,6 +11,7 @@
 #define PRINT_CHUNK 512
 
 struct console_buf {
+	void (*write)(const char *buf, size_t len);
 	size_t len;
 	char data[PRINT_CHUNK];
 };
@@ -18,7 +19,7 @@ struct console_buf {
 static void console_flush(struct console_buf *cb)
 {
 	if (cb->len)
-		hal_console_write(cb->data, cb->len);
+		cb->write(cb->data, cb->len);
 	cb->len = 0;
 }
 
@@ -38,16 +39,19 @@ static void console_sink(void *ctx, const char *s, size_t n)
 	}
 }
 
-int kvprintf(const char *fmt, va_list ap)
+static int print_to(void (*write)(const char *, size_t), const char *fmt, va_list ap)
 {
 	struct console_buf cb;
 	int len;
 
+	cb.write = write;
 	cb.len = 0;
 	len = fmt_format(console_sink, &cb, fmt, ap);
 	console_flush(&cb);
 	return len;
 }
+
+int kvprintf(const char *fmt, va_list ap) { return print_to(hal_console_write, fmt, ap); }
 
 int kprintf(const char *fmt, ...)
 {
@@ -56,6 +60,17 @@ int kprintf(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	len = kvprintf(fmt, ap);
+	va_end(ap);
+	return len;
+}
+
+int keprintf(const char *fmt, ...)
+{
+	va_list ap;
+	int len;
+
+	va_start(ap, fmt);
+	len = print_to(hal_console_write_error, fmt, ap);
 	va_end(ap);
 	return len;
 }

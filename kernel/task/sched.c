@@ -256,7 +256,7 @@ err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
 	if (e) {
 		char line[256];
 		cell_diag_format(&diag, line, sizeof line);
-		kprintf("theseus: scheduler %s: %s\n", sched_cell, line);
+		keprintf("theseus: scheduler %s: %s\n", sched_cell, line);
 		return e;
 	}
 	stopping = false;

@@ -12,7 +12,7 @@ if [ "$mode" = "--iso" ]; then
 	boot="-cdrom $build/theseus.iso"
 else
 	modules="$build/theseus-x86_64.elf"
-	for o in "$build"/cells/*.o; do modules="$modules,$o"; done
+	for o in "${QEMU_CELLS:-$build/cells}"/*.o; do modules="$modules,$o"; done
 	boot="-kernel $build/theseus-x86_64.elf32 -initrd $modules"
 fi
 set --
