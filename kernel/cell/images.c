@@ -57,7 +57,7 @@ static void name_candidate(struct candidate *c, const struct hal_cell_image *fro
 	if (elf_parse(from->addr, from->size, &obj, &diag)) {
 		char line[320];
 		cell_diag_format(&diag, line, sizeof line);
-		kprintf("theseus: cell image %s is unusable: %s\n", from->file, line);
+		keprintf("theseus: cell image %s is unusable: %s\n", from->file, line);
 		size_t stem = strlen(from->file);
 		stem -= stem > 2 && !strcmp(from->file + stem - 2, ".o") ? 2 : 0;
 		ksnprintf(c->img.name, sizeof c->img.name, "%.*s", (int)stem, from->file);
@@ -97,14 +97,14 @@ static void place_image(const struct candidate *c, const struct candidate *used,
 {
 	size_t at;
 	if (used) {
-		kprintf("theseus: cell images %s and %s both hold cell %s: %s is used (%s), %s is refused\n",
+		keprintf("theseus: cell images %s and %s both hold cell %s: %s is used (%s), %s is refused\n",
 			used->img.file, c->img.file, c->img.name, used->img.file,
 			used->named_after_file ? "its file is named after the cell" : "first in file-name order",
 			c->img.file);
 		at = (*next_refused)++;
 	} else {
 		if (c->usable && !c->named_after_file)
-			kprintf("theseus: warning: file %s holds cell %s; it is listed as %s\n", c->img.file,
+			keprintf("theseus: warning: file %s holds cell %s; it is listed as %s\n", c->img.file,
 				c->img.name, c->img.name);
 		at = idx.n_listed++;
 	}
