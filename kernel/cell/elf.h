@@ -122,7 +122,8 @@ struct elf_obj {
 	const struct cell_info_record *info;
 };
 
-/* Validates the whole object; on error fills diag and returns E_BADELF. */
+/* Validates the whole object (see parse.c for what "valid" covers); on
+ * error fills diag and returns E_BADELF, E_RELOC_UNSUPPORTED or E_RANGE. */
 err_t elf_parse(const void *bytes, size_t size, struct elf_obj *obj, struct cell_diag *diag) MUST_USE;
 const char *elf_section_name(const struct elf_obj *o, size_t idx);
 const char *elf_symbol_name(const struct elf_obj *o, const Elf64_Sym *s);

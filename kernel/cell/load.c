@@ -95,24 +95,6 @@ static err_t commit(struct load_ctx *ctx)
 	return E_OK;
 }
 
-/* A cell whose unwind information is malformed could not be recovered
- * after a fault: refuse it now, naming the bad record. */
-static err_t check_unwind_info(struct load_ctx *ctx)
-{
-	for (size_t i = 0; i < ctx->cell->n_sections; i++) {
-		const struct cell_section *s = &ctx->cell->sections[i];
-		if (strcmp(s->name, ".eh_frame") != 0)
-			continue;
-		char why[96];
-		size_t off = 0;
-		if (!unwind_check_eh_frame((const uint8_t *)s->addr, s->size, why, sizeof why, &off)) {
-			uint64_t at = off;
-			return diag_set(ctx->diag, E_BADELF, s->name, NULL, &at, "malformed unwind information: %s", why);
-		}
-	}
-	return E_OK;
-}
-
 static err_t load_object(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
 			 struct cell_diag *diag)
 {
@@ -130,8 +112,6 @@ static err_t load_object(struct namespace *ns, const void *bytes, size_t size, s
 		e = resolve_symbols(&ctx);
 	if (!e)
 		e = apply_relocations(&ctx);
-	if (!e)
-		e = check_unwind_info(&ctx);
 	if (!e) {
 		c = ctx.cell;
 		e = commit(&ctx);

@@ -1,9 +1,18 @@
 /* Stage 1 of loading: validate a cell object before anything uses it.
  * Every header, index, offset, size, alignment and string is checked
  * against the file here, so placement, resolution and relocation (the
- * next stages) can trust struct elf_obj. The input is hostile (fuzzed). */
+ * next stages) can trust struct elf_obj. The input is hostile (fuzzed).
+ *
+ * This is the one definition of a valid cell object: everything the loader
+ * can refuse about the object itself (relocation types, fields inside their
+ * sections, unwind information) is refused here; what is left to fail later
+ * depends on where the cell lands and what it links to (undefined,
+ * duplicate or kernel-only symbols, relocation overflow, memory). The host
+ * tool `cellinfo --check` runs this very code (tools/CMakeLists.txt). */
 #include "diag.h"
 #include "elf.h"
+#include "reloc.h"
+#include "unwind.h"
 
 #define MAX_SECTION_BYTES (64UL << 20)
 
@@ -169,6 +178,8 @@ static err_t check_symbol(const struct elf_obj *o, size_t i, struct cell_diag *d
 				"common symbol: build cells with -fno-common so each has one home");
 	if (ELF64_ST_TYPE(s->st_info) == STT_TLS || ELF64_ST_TYPE(s->st_info) == STT_GNU_IFUNC)
 		return diag_set(d, E_BADELF, ".symtab", name, NULL, "TLS and IFUNC symbols are not supported");
+	if (shndx == SHN_UNDEF && !name[0])
+		return BAD(d, ".symtab", NULL, "undefined symbol %zu has no name", i);
 	if (shndx == SHN_UNDEF || shndx == SHN_ABS)
 		return E_OK;
 	if (shndx >= o->shnum)
@@ -178,6 +189,27 @@ static err_t check_symbol(const struct elf_obj *o, size_t i, struct cell_diag *d
 		return diag_set(d, E_BADELF, elf_section_name(o, shndx), name, &s->st_value,
 				"symbol of %llu bytes lies outside its section of %llu bytes",
 				(unsigned long long)s->st_size, (unsigned long long)sec->sh_size);
+	return E_OK;
+}
+
+/* What relocating will need of one relocation in a loaded section: a type
+ * the loader applies, a field inside the section, a loaded target. */
+static err_t check_rela(const struct elf_obj *o, size_t target, const Elf64_Rela *r, struct cell_diag *d)
+{
+	const char *section = elf_section_name(o, target);
+	const Elf64_Sym *s = &o->syms[ELF64_R_SYM(r->r_info)];
+	const char *sym = elf_symbol_name(o, s);
+	uint32_t type = ELF64_R_TYPE(r->r_info);
+	if (!reloc_supported(type))
+		return diag_set(d, E_RELOC_UNSUPPORTED, section, sym, &r->r_offset, "type %u (%s) is not supported",
+				type, reloc_type_name(type));
+	if (reloc_width(type) > o->sh[target].sh_size - r->r_offset)
+		return diag_set(d, E_RANGE, section, sym, &r->r_offset, "%s field runs past the section",
+				reloc_type_name(type));
+	if (s->st_shndx != SHN_UNDEF && s->st_shndx != SHN_ABS && !elf_section_loaded(&o->sh[s->st_shndx]))
+		return diag_set(d, E_BADELF, section, sym, &r->r_offset,
+				"relocation refers to section %s, which is not loaded",
+				elf_section_name(o, s->st_shndx));
 	return E_OK;
 }
 
@@ -197,9 +229,14 @@ static err_t check_relas(const struct elf_obj *o, size_t i, struct cell_diag *d)
 		if (ELF64_R_SYM(r[k].r_info) >= o->nsyms)
 			return BAD(d, name, &r[k].r_offset, "relocation %zu names symbol %u of %zu", k,
 				   ELF64_R_SYM(r[k].r_info), o->nsyms);
-		if (elf_section_loaded(target) && r[k].r_offset >= target->sh_size)
+		if (!elf_section_loaded(target))
+			continue; /* debug information: never applied */
+		if (r[k].r_offset >= target->sh_size)
 			return BAD(d, elf_section_name(o, s->sh_info), &r[k].r_offset,
 				   "relocation %zu lies outside its section", k);
+		err_t e = check_rela(o, s->sh_info, &r[k], d);
+		if (e)
+			return e;
 	}
 	return E_OK;
 }
@@ -239,6 +276,22 @@ static err_t find_info(struct elf_obj *o, struct cell_diag *d)
 	return E_OK;
 }
 
+/* A cell whose unwind information is malformed could not be recovered
+ * after a fault: refuse it now, naming the bad record. The check reads
+ * structure only, so the unrelocated bytes give the loaded ones' answer. */
+static err_t check_unwind_info(const struct elf_obj *o, size_t i, struct cell_diag *d)
+{
+	const Elf64_Shdr *s = &o->sh[i];
+	if (!elf_section_loaded(s) || !elf_section_has_bits(s) || strcmp(elf_section_name(o, i), ".eh_frame"))
+		return E_OK;
+	char why[96];
+	size_t off = 0;
+	if (unwind_check_eh_frame(o->bytes + s->sh_offset, s->sh_size, why, sizeof why, &off))
+		return E_OK;
+	uint64_t at = off;
+	return BAD(d, ".eh_frame", &at, "malformed unwind information: %s", why);
+}
+
 err_t elf_parse(const void *bytes, size_t size, struct elf_obj *o, struct cell_diag *d)
 {
 	*o = (struct elf_obj){ .bytes = bytes, .size = size };
@@ -270,5 +323,7 @@ err_t elf_parse(const void *bytes, size_t size, struct elf_obj *o, struct cell_d
 		else if (o->sh[i].sh_type == SHT_GROUP)
 			e = check_group(o, i, d);
 	}
+	for (size_t i = 0; i < o->shnum && !e; i++)
+		e = check_unwind_info(o, i, d);
 	return e;
 }

@@ -1,7 +1,8 @@
 /* cellinfo: inspects cell objects (ELF x86_64 relocatable files) with libelf.
  * Prints the cell info record, exports, imports, a relocation histogram, the
- * cross-cell edges the kernel loader records, or checks that the loader can
- * load the object at all. Host tool; see usage() and DESIGN.md §3. */
+ * cross-cell edges the kernel loader records, or (--check) runs the loader's
+ * own validation of the object (check.c). Host tool; see usage() and
+ * DESIGN.md §3. */
 #define _DEFAULT_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define CELL_INFO_SECTION ".theseus.cell_info"
@@ -72,19 +74,6 @@ static const char *const rel_names[] = {
 	[R_X86_64_GOTPCRELX] = "GOTPCRELX", [R_X86_64_REX_GOTPCRELX] = "REX_GOTPCRELX",
 };
 
-/* What kernel/cell can apply (DESIGN.md §3); anything else cannot be loaded. */
-static bool loader_supports(uint32_t type)
-{
-	switch (type) {
-	case R_X86_64_NONE: case R_X86_64_64: case R_X86_64_PC32:
-	case R_X86_64_PLT32: case R_X86_64_32: case R_X86_64_32S:
-	case R_X86_64_PC64: case R_X86_64_GOTPCREL: case R_X86_64_GOTPCRELX:
-	case R_X86_64_REX_GOTPCRELX:
-		return true;
-	}
-	return false;
-}
-
 /* Unknown types still get a stable, greppable name. */
 static const char *rel_name(uint32_t type)
 {
@@ -100,7 +89,9 @@ static const char *rel_name(uint32_t type)
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: cellinfo [--info|--exports|--imports|--relocs|--edges|--check] FILE.o...\n"
-		"  no option prints info, exports, imports and relocations\n");
+		"  no option prints info, exports, imports and relocations\n"
+		"  --check runs the loader's own validation (kernel/cell/parse.c): silent if the\n"
+		"  loader accepts the object as a cell, else one line saying what and where\n");
 }
 
 static void fail(struct obj *o, const char *fmt, ...)
@@ -311,14 +302,6 @@ static void print_import(struct obj *o, const struct symtab *st, const GElf_Sym 
 		       GELF_ST_BIND(s->st_info) == STB_WEAK ? " weak" : "");
 }
 
-static void check_common(struct obj *o, const struct symtab *st, const GElf_Sym *s,
-			 size_t shndx, const char *ind)
-{
-	(void)ind;
-	if (shndx == SHN_COMMON)
-		fail(o, "common symbol %s (build cells with -fno-common)", sym_name(o, st, s));
-}
-
 /* ---- relocations ------------------------------------------------------ */
 
 /* Decodes one RELA section whose target is loaded; debug sections are
@@ -437,15 +420,6 @@ static void print_edge(struct obj *o, const struct reloc *r, void *ctx)
 		       rel_name(r->type), r->sym, (long long)r->addend);
 }
 
-static void check_reloc(struct obj *o, const struct reloc *r, void *ctx)
-{
-	(void)ctx;
-	if (!loader_supports(r->type))
-		fail(o, "unsupported relocation type %s (section %s, offset 0x%" PRIx64
-		     ", target %s, symbol %s)", rel_name(r->type), r->relsec, r->offset,
-		     r->target, r->sym[0] ? r->sym : "(none)");
-}
-
 /* ---- whole-file operations -------------------------------------------- */
 
 /* Every mode needs this: relocation type names and the record layout only
@@ -467,12 +441,30 @@ static bool check_header(struct obj *o)
 	return !o->failed;
 }
 
-static void do_check(struct obj *o)
+/* check.c: the loader's elf_parse on the object's bytes. */
+bool cellinfo_loader_check(const void *bytes, size_t size, char *why, size_t cap);
+
+/* Reads the whole file and asks the loader's validation; no libelf here, so
+ * nothing but the kernel's code decides. */
+static bool check(const char *path)
 {
-	struct cell_info ci;
-	read_info(o, &ci);
-	each_symbol(o, check_common, "");
-	each_reloc(o, check_reloc, NULL);
+	struct obj o = { .path = path };
+	FILE *f = fopen(path, "rb");
+	struct stat st;
+	char *bytes = NULL, why[512];
+	if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fail(&o, "%s", f ? "not a regular file" : strerror(errno));
+	} else if (!(bytes = malloc(st.st_size ? (size_t)st.st_size : 1))) {
+		fail(&o, "out of memory");
+	} else if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+		fail(&o, "cannot read it");
+	} else if (!cellinfo_loader_check(bytes, (size_t)st.st_size, why, sizeof why)) {
+		fail(&o, "the loader refuses it: %s", why);
+	}
+	free(bytes);
+	if (f)
+		fclose(f);
+	return !o.failed;
 }
 
 static void do_all(struct obj *o)
@@ -496,7 +488,7 @@ static void run(struct obj *o, enum mode m)
 	case M_IMPORTS: each_symbol(o, print_import, ""); break;
 	case M_RELOCS: do_relocs(o, ""); break;
 	case M_EDGES: each_reloc(o, print_edge, NULL); break;
-	case M_CHECK: do_check(o); break;
+	case M_CHECK: break; /* check(), without libelf */
 	}
 }
 
@@ -558,7 +550,7 @@ int main(int argc, char **argv)
 		if (named)
 			printf("%s:\n", argv[i]);
 		fflush(stdout);
-		if (!process(argv[i], m))
+		if (!(m == M_CHECK ? check(argv[i]) : process(argv[i], m)))
 			status = 1;
 	}
 	return status;
