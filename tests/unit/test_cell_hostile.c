@@ -328,6 +328,35 @@ START_TEST(test_missing_cell_info_record_is_bad_elf)
 }
 END_TEST
 
+/* An allocated section must hold bits (PROGBITS, or X86_64_UNWIND for
+ * .eh_frame) or be NOBITS; any other type is refused, naming the section
+ * and the type (by name when it has one, else in hex). */
+START_TEST(test_allocated_section_of_unsupported_type_is_refused_naming_the_type)
+{
+	static const struct {
+		uint32_t type;
+		const char *named;
+	} cases[] = { { 7, "SHT_NOTE" }, { 6, "SHT_DYNAMIC" }, { 0x6fff4700, "0x6fff4700" }, { 0x70000002, "0x70000002" } };
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct object m = copy_object(&hello_o);
+		shdr(&m, sec_index(&m, ".text.hello_main"))->sh_type = cases[i].type;
+		struct cell_diag d = expect_mutation(&m, E_BADELF, cases[i].named);
+		ck_assert_str_eq(d.section, ".text.hello_main");
+		ck_assert_msg(strstr(d.detail, cases[i].named) != NULL, "%s", diag_line(&d));
+		ck_assert_msg(strstr(d.detail, "not supported") != NULL, "%s", diag_line(&d));
+		free(m.bytes);
+	}
+	/* the same section as X86_64_UNWIND (what clang gives .eh_frame) holds bits: it loads */
+	struct object m = copy_object(&hello_o);
+	shdr(&m, sec_index(&m, ".eh_frame"))->sh_type = 0x70000001;
+	struct cell *c = NULL;
+	struct cell_diag d;
+	ck_assert_msg(cell_load_image(ns_root(), m.bytes, m.size, &c, &d) == E_OK, "%s", diag_line(&d));
+	ck_assert_int_eq(cell_unload(c, &d), E_OK);
+	free(m.bytes);
+}
+END_TEST
+
 /* --- diagnostics ------------------------------------------------------------------- */
 
 START_TEST(test_diag_format_is_one_line_naming_cell_section_offset_symbol_and_error)
@@ -374,6 +403,7 @@ static Suite *cell_hostile_suite(void)
 	tcase_add_test(hostile, test_unsupported_relocation_type_names_type_section_and_offset);
 	tcase_add_test(hostile, test_plt32_addend_overflow_names_the_symbol);
 	tcase_add_test(hostile, test_missing_cell_info_record_is_bad_elf);
+	tcase_add_test(hostile, test_allocated_section_of_unsupported_type_is_refused_naming_the_type);
 	tcase_add_test(hostile, test_diag_format_is_one_line_naming_cell_section_offset_symbol_and_error);
 	suite_add_tcase(s, hostile);
 	return s;
