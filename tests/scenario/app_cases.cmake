@@ -124,4 +124,4 @@ scenario(kill_ends_an_hour_long_sleep 0
 	--match "^ +2  spinner +killed "
 	--match "^task 2 failed \\(killed\\)$"
 	--match "^#1 .*task 2 \\(spinner\\) .*kill at .*\\(killed\\): unwound, 1 landing pad\\(s\\) run$"
-	-- timeout 30 ${SIM} -c "spawn spinner 1 3600000\nps\nkill 2\nps\njoin 2\nfaults\nexit 0")
+	-- timeout 10 ${SIM} -c "spawn spinner 1 3600000\nps\nkill 2\nps\njoin 2\nfaults\nexit 0")
