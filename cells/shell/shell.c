@@ -33,14 +33,13 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },
 	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
 	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + HAL_DYNCALL_MAX_ARGS, cmd_call,
-	  "call a function with integer or \"string\" arguments in a task (its int result; --long: 64-bit;"
-	  " --stack: the task's stack, e.g. 256K, default 64K)" },
+	  "call a function with integer or \"string\" arguments in a task (--long: 64-bit result;"
+	  " --stack: its stack, default 64K)" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
 	{ "kill", "<id>", 1, 1, cmd_kill, "make a task unwind and end, releasing what it holds" },
 	{ "faults", "", 0, 0, cmd_faults, "show the fault log and what recovery did" },
 	{ "spawn", "[--restartable] [--stack SIZE] <cell> [ints...]", 1, 4 + SHELL_SPAWN_MAX_ARGS, cmd_spawn,
-	  "run an app cell's entry (APP_ENTRY) as a task, loading the cell, given the integers"
-	  " (--stack: e.g. 256K, default 64K)" },
+	  "run an app cell's APP_ENTRY as a task given the integers (--stack: its stack, default 64K)" },
 	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
 	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
 	{ "exit", "[status]", 0, 1, cmd_exit, "leave the shell" },

@@ -82,7 +82,7 @@ scenario(app_stack_bad_sizes_refused 1
 	--nomatch "Hello from"
 	-- ${SIM} -c "spawn --stack 1 hello\nspawn --stack 17M hello\nspawn --stack lots hello\nspawn --stack\ncall --stack 0 hello_main\ncall --stack 99999999999999999999K hello_main\ncall --stack 1048576K hello_main")
 scenario(app_help_names_the_stack_option 0
-	--match "^  spawn \\[--restartable\\] \\[--stack SIZE\\] <cell> \\[ints...\\] +run an app cell's entry.*default 64K"
+	--match "^  spawn \\[--restartable\\] \\[--stack SIZE\\] <cell> \\[ints...\\] +run an app cell.s APP_ENTRY as a task.*default 64K"
 	--match "^  call \\[--long\\] \\[--stack SIZE\\] <symbol> \\[args...\\] +call a function.*default 64K"
 	-- ${SIM} -c "help")
 
