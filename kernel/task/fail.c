@@ -10,7 +10,6 @@
 #include "panic.h"
 #include "task_internal.h"
 
-#define EXIT_REBOOT 4
 #define EMERGENCY_STACK 16384
 
 static uintptr_t boundary_lo, boundary_hi; /* task_trampoline */
@@ -90,23 +89,43 @@ static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char 
 	unwind_here(&t->unwind);
 }
 
+/* A task the fault can be blamed on: not an idle context, not already
+ * unwinding, and unwinding is possible at all. */
+static bool blamable(const struct task *t)
+{
+	return t && !t->idle && !t->unwinding && boundary_hi;
+}
+
 bool task_can_fail(void)
 {
+	char why[8];
+	return blamable(task_current()) && !fault_unrecoverable(hal_irq_enabled(), why, sizeof why);
+}
+
+bool task_fail_panic(const char *why, uintptr_t pc)
+{
 	struct task *t = task_current();
-	return t && !t->idle && !t->unwinding && boundary_hi && preempt_enabled();
+	if (!blamable(t))
+		return false;
+	char unsafe[FAULT_WHERE_MAX];
+	bool stop = fault_unrecoverable(hal_irq_enabled(), unsafe, sizeof unsafe); /* before the log's lock */
+	struct fault_record *rec = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
+	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
+	if (stop)
+		fault_stop(rec, unsafe);
+	begin(t, rec);
+	unwind_here(&t->unwind);
 }
 
 __attribute__((noinline)) void task_panic(const char *why)
 {
 	/* the call instruction: a noreturn call may be the last of its function */
 	uintptr_t caller = (uintptr_t)__builtin_return_address(0) - 1;
-	if (!task_can_fail()) {
+	if (!task_fail_panic(why, caller)) {
 		kprintf("kernel panic: %s (no task to unwind): stopping\n", why);
 		hal_cpu_poweroff(PANIC_EXIT_STATUS);
 	}
-	struct task *t = task_current();
-	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
-	fail_here(t, FAULT_PANIC, why, caller);
+	__builtin_unreachable();
 }
 
 void task_check_kill(void)
@@ -173,7 +192,7 @@ static void unwind_done(struct unwind_state *st)
 		rec->action = ACTION_REBOOT;
 		kprintf("fault #%u recurred %u times at %s: rebooting\n", rec->seq, rec->recurrence, rec->where);
 		fault_log_print();
-		hal_cpu_poweroff(EXIT_REBOOT);
+		hal_cpu_poweroff(FAULT_EXIT_REBOOT);
 	} else if (t->restartable && rec->kind != FAULT_KILL) {
 		struct cell *c;
 		rec->action = ACTION_RESTARTED;
