@@ -38,6 +38,9 @@ void fault_stop(struct fault_record *rec, const char *why)
 		for (;;) /* another CPU is stopping the machine */
 			hal_cpu_halt();
 	}
+	/* Nothing else runs on this CPU while the report prints. */
+	hal_irq_state_t off = hal_irq_save();
+	(void)off; /* never restored */
 	rec->action = ACTION_STOPPED;
 	kprintf("theseus: fault #%u (%s at %s) cannot be recovered: %s; the state it was changing may be "
 		"half-updated\n", rec->seq, fault_kind_name(rec), rec->where, why);

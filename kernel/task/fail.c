@@ -96,6 +96,20 @@ static bool blamable(const struct task *t)
 	return t && !t->idle && !t->unwinding && boundary_hi;
 }
 
+/* Claims the running task's unwind (for a kill: only if one is asked for),
+ * with the tick held off. The tick diverts a task asked to die unless it is
+ * already unwinding, so a kill noticed both here and by the tick is recorded
+ * and unwound once, never twice. */
+static bool claim_unwind(struct task *t, bool for_kill)
+{
+	hal_irq_state_t s = hal_irq_save();
+	bool ok = blamable(t) && (!for_kill || (t->kill_requested && preempt_enabled()));
+	if (ok)
+		t->unwinding = true;
+	hal_irq_restore(s);
+	return ok;
+}
+
 bool task_can_fail(void)
 {
 	char why[8];
@@ -105,10 +119,10 @@ bool task_can_fail(void)
 bool task_fail_panic(const char *why, uintptr_t pc)
 {
 	struct task *t = task_current();
-	if (!blamable(t))
-		return false;
 	char unsafe[FAULT_WHERE_MAX];
 	bool stop = fault_unrecoverable(hal_irq_enabled(), unsafe, sizeof unsafe); /* before the log's lock */
+	if (!claim_unwind(t, false))
+		return false;
 	struct fault_record *rec = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
 	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
 	if (stop)
@@ -131,7 +145,7 @@ __attribute__((noinline)) void task_panic(const char *why)
 void task_check_kill(void)
 {
 	struct task *t = task_current();
-	if (t && t->kill_requested && !t->unwinding && !t->idle && preempt_enabled())
+	if (claim_unwind(t, true))
 		fail_here(t, FAULT_KILL, "killed", (uintptr_t)__builtin_return_address(0) - 1);
 }
 
@@ -190,6 +204,9 @@ static void unwind_done(struct unwind_state *st)
 		kprintf("fault #%u: unwinding task %u (%s) failed: %s\n", rec->seq, t->id, t->name, st->why);
 	} else if (rec->recurrence >= FAULT_RECUR_LIMIT && rec->kind != FAULT_KILL) {
 		rec->action = ACTION_REBOOT;
+		/* The machine goes down: nothing else runs on this CPU while the log prints. */
+		hal_irq_state_t off = hal_irq_save();
+		(void)off; /* never restored */
 		kprintf("fault #%u recurred %u times at %s: rebooting\n", rec->seq, rec->recurrence, rec->where);
 		fault_log_print();
 		hal_cpu_poweroff(FAULT_EXIT_REBOOT);
