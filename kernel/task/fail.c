@@ -73,6 +73,12 @@ bool task_divert_to_unwind(struct hal_regs *r, uintptr_t addr, struct fault_reco
 	return true;
 }
 
+bool task_kill_can_divert(const struct hal_regs *r)
+{
+	struct unwind_fde fde;
+	return unwind_find_fde(r->rip, &fde);
+}
+
 /* Entered through task_unwind_stub, on the task's stack (or an emergency
  * one), after the HAL returned from the fault. */
 NORETURN void task_unwind_diverted(void);

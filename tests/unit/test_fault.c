@@ -6,11 +6,13 @@
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dlfcn.h>
 
 #include "cell.h"
 #include "fault.h"
 #include "hal/irq.h"
 #include "hosted.h"
+#include "kernel/task/task_internal.h"
 #include "panic.h"
 #include "spinlock.h"
 #include "sync.h"
@@ -215,6 +217,22 @@ START_TEST(test_machine_fault_holding_a_spinlock_stops_the_machine)
 }
 END_TEST
 
+/* The tick carries out a kill only where the unwinder can start: in kernel
+ * or cell code, not inside a host library call (hosted: the console's
+ * write), where the unwind would fail and skip every cleanup. */
+START_TEST(test_a_kill_is_not_diverted_from_code_without_unwind_info)
+{
+	struct hal_regs r = { 0 };
+	r.rip = (uintptr_t)&kprintf + 1;
+	ck_assert(task_kill_can_divert(&r));
+	/* a libc function this executable does not call, so not its own PLT stub */
+	void *libc_fn = dlsym(RTLD_DEFAULT, "getpgrp");
+	ck_assert_ptr_nonnull(libc_fn);
+	r.rip = (uintptr_t)libc_fn + 1;
+	ck_assert(!task_kill_can_divert(&r));
+}
+END_TEST
+
 /* --- recovery chains in the log ------------------------------------------- */
 
 static uintptr_t the_pc;
@@ -319,6 +337,7 @@ static Suite *fault_suite(void)
 	tcase_add_exit_test(stop, test_panic_with_preemption_disabled_stops_the_machine, FAULT_EXIT_UNRECOVERABLE);
 	tcase_add_exit_test(stop, test_machine_fault_holding_a_spinlock_stops_the_machine, FAULT_EXIT_UNRECOVERABLE);
 	tcase_add_test(stop, test_panic_holding_nothing_fails_only_the_task);
+	tcase_add_test(stop, test_a_kill_is_not_diverted_from_code_without_unwind_info);
 	suite_add_tcase(s, stop);
 	TCase *chains = tcase_create("recovery chains");
 	tcase_add_checked_fixture(chains, tboot_setup_tasks, tboot_teardown_tasks);
