@@ -199,6 +199,15 @@ static int64_t fault_holding_a_spinlock(void *unused)
 	return v;
 }
 
+/* No lock, but interrupts off: the HAL reports the state at the fault. */
+static int64_t fault_with_interrupts_disabled(void *unused)
+{
+	hal_irq_state_t s = hal_irq_save();
+	int v = *(volatile int *)(uintptr_t)unused; /* null */
+	hal_irq_restore(s);
+	return v;
+}
+
 static void setup_faults(void)
 {
 	tboot_setup_tasks();
@@ -213,6 +222,15 @@ START_TEST(test_machine_fault_holding_a_spinlock_stops_the_machine)
 	if (RUNNING_ON_VALGRIND)
 		exit(FAULT_EXIT_UNRECOVERABLE);
 	tboot_run_in_task(fault_holding_a_spinlock, NULL);
+	ck_abort_msg("the machine went on after the fault");
+}
+END_TEST
+
+START_TEST(test_machine_fault_with_interrupts_disabled_stops_the_machine)
+{
+	if (RUNNING_ON_VALGRIND)
+		exit(FAULT_EXIT_UNRECOVERABLE);
+	tboot_run_in_task(fault_with_interrupts_disabled, NULL);
 	ck_abort_msg("the machine went on after the fault");
 }
 END_TEST
@@ -336,6 +354,8 @@ static Suite *fault_suite(void)
 	tcase_add_exit_test(stop, test_panic_holding_a_spinlock_stops_the_machine, FAULT_EXIT_UNRECOVERABLE);
 	tcase_add_exit_test(stop, test_panic_with_preemption_disabled_stops_the_machine, FAULT_EXIT_UNRECOVERABLE);
 	tcase_add_exit_test(stop, test_machine_fault_holding_a_spinlock_stops_the_machine, FAULT_EXIT_UNRECOVERABLE);
+	tcase_add_exit_test(stop, test_machine_fault_with_interrupts_disabled_stops_the_machine,
+			    FAULT_EXIT_UNRECOVERABLE);
 	tcase_add_test(stop, test_panic_holding_nothing_fails_only_the_task);
 	tcase_add_test(stop, test_a_kill_is_not_diverted_from_code_without_unwind_info);
 	suite_add_tcase(s, stop);
