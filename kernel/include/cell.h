@@ -125,6 +125,7 @@ struct cell {
 	enum cell_class class;
 	uint32_t version;
 	bool builtin; /* a nano_core subsystem, not loaded from an object */
+	uint64_t instance; /* this load of it, never reused (0 for builtins); the fault log keys on it */
 	unsigned task_refs; /* tasks whose entry is in this cell keep it loaded */
 	struct namespace *ns;
 	struct cell_section *sections;
