@@ -55,8 +55,9 @@ int fault_panic(void)
 /* As a task (`spawn [--restartable] faulty`): dereferences null in
  * fault_null on every run, so a restartable one climbs the whole recovery
  * cascade: restart, data reinitialisation, reboot. */
-int64_t faulty_main(int64_t *args)
+int64_t faulty_main(const struct app_args *args)
 {
 	(void)args;
 	return fault_null();
 }
+APP_ENTRY(faulty_main);
