@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hal/fault.h"
+#include "hal/irq.h"
 #include "hosted.h"
 
 #define FAULT_EXIT_STATUS 3
@@ -35,7 +36,9 @@ static enum hal_fault_kind kind_of(int sig)
 static void on_fault(int sig, siginfo_t *si, void *uc_v)
 {
 	ucontext_t *uc = uc_v;
-	struct hal_fault f = { .kind = kind_of(sig), .addr = (uintptr_t)si->si_addr, .code = (uint64_t)si->si_code };
+	/* the per-thread interrupt flag is the interrupted code's: a signal does not change it */
+	struct hal_fault f = { .kind = kind_of(sig), .addr = (uintptr_t)si->si_addr, .code = (uint64_t)si->si_code,
+			       .irq_enabled = hal_irq_enabled() };
 	hosted_regs_from(uc, &f.regs);
 	if (fault_handler && fault_handler(&f)) {
 		hosted_regs_to(&f.regs, uc);

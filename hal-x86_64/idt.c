@@ -9,6 +9,7 @@
 
 #define VEC_TIMER 32
 #define FAULT_EXIT_STATUS 3
+#define RFLAGS_IF (1u << 9)
 
 extern const uint64_t isr_table[256];
 
@@ -74,7 +75,8 @@ static void regs_to_frame(const struct hal_regs *r, struct trap_frame *f)
 
 static void exception(struct trap_frame *f)
 {
-	struct hal_fault fault = { .kind = kind_of(f->vector), .code = f->error };
+	struct hal_fault fault = { .kind = kind_of(f->vector), .code = f->error,
+				   .irq_enabled = (f->rflags & RFLAGS_IF) != 0 };
 	if (f->vector == 14)
 		fault.addr = read_cr2();
 	frame_to_regs(f, &fault.regs);

@@ -28,6 +28,7 @@ struct hal_fault {
 	enum hal_fault_kind kind;
 	uintptr_t addr;   /* faulting data address, or 0 */
 	uint64_t code;    /* HAL-specific detail (signal code, error code) */
+	bool irq_enabled; /* interrupts were enabled at the faulting instruction */
 	struct hal_regs regs;
 };
 

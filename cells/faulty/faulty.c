@@ -7,7 +7,7 @@ CELL_INFO("faulty", CELL_APP, 1);
 
 static volatile int zero;
 
-int fault_null(void)
+__attribute__((noinline)) int fault_null(void)
 {
 	return *(volatile int *)(uintptr_t)zero;
 }
@@ -51,3 +51,13 @@ int fault_panic(void)
 {
 	task_panic("faulty: invariant broken on purpose");
 }
+
+/* As a task (`spawn [--restartable] faulty`): dereferences null in
+ * fault_null on every run, so a restartable one climbs the whole recovery
+ * cascade: restart, data reinitialisation, reboot. */
+int64_t faulty_main(const struct app_args *args)
+{
+	(void)args;
+	return fault_null();
+}
+APP_ENTRY(faulty_main);

@@ -44,7 +44,7 @@ static int64_t worker(struct job *j)
 	return 2 * j->n;
 }
 
-int64_t faulty_app_main(void *unused)
+int64_t faulty_app_main(const struct app_args *unused)
 {
 	(void)unused;
 	mutex_init(&lock);
@@ -66,3 +66,4 @@ int64_t faulty_app_main(void *unused)
 	mutex_unlock(&lock);
 	return e ? -1 : v;
 }
+APP_ENTRY(faulty_app_main);

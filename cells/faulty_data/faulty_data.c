@@ -20,7 +20,7 @@ static int64_t worker(struct job *j)
 	return *ptr + j->n;
 }
 
-int64_t faulty_data_main(void *unused)
+int64_t faulty_data_main(const struct app_args *unused)
 {
 	(void)unused;
 	ptr = NULL; /* the corruption */
@@ -37,3 +37,4 @@ int64_t faulty_data_main(void *unused)
 	kprintf("faulty_data: worker %s %lld\n", e ? "failed" : "returned", (long long)v);
 	return v;
 }
+APP_ENTRY(faulty_data_main);

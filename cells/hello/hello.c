@@ -5,8 +5,11 @@
 
 CELL_INFO("hello", CELL_APP, 1);
 
-int hello_main(void)
+/* Also `call hello_main`: it reads no argument. */
+int64_t hello_main(const struct app_args *args)
 {
+	(void)args;
 	kprintf("Hello from the hello cell!\n");
 	return 0;
 }
+APP_ENTRY(hello_main);

@@ -146,7 +146,7 @@ bool cmd_unload(struct shell *sh, const struct shell_args *a)
 
 /* A "quoted" word passes as a pointer to its NUL-terminated text (which
  * lives as long as the command), anything else must be an integer. */
-static bool parse_call_arg(const struct shell_args *a, size_t i, enum hal_dyn_type *type,
+static bool parse_call_arg(const struct shell_args *a, size_t i, size_t nth, enum hal_dyn_type *type,
 			   uint64_t *val)
 {
 	const char *w = a->argv[i];
@@ -160,8 +160,7 @@ static bool parse_call_arg(const struct shell_args *a, size_t i, enum hal_dyn_ty
 	} else if (str_to_u64(w, val)) {
 		*type = HAL_DYN_I64;
 	} else {
-		shell_error("call", "argument %zu '%s' is not an integer (quote strings: \"%s\")", i - 1,
-			    w, w);
+		shell_error("call", "argument %zu '%s' is not an integer (quote strings: \"%s\")", nth, w, w);
 		return false;
 	}
 	return true;
@@ -197,16 +196,42 @@ static int64_t call_job_run(struct call_job *j)
 	return (int64_t)ret;
 }
 
+#define CALL_USAGE "usage: call [--long] [--stack SIZE] <symbol> [args...]"
+
+/* The options before the symbol; *first is the symbol's index. */
+static bool call_parse_options(const struct shell_args *a, bool *wide, size_t *stack_bytes, size_t *first)
+{
+	*wide = false;
+	*stack_bytes = 0;
+	size_t i = 1;
+	for (; i < a->argc && !strncmp(a->argv[i], "--", 2); i++) {
+		if (!strcmp(a->argv[i], "--long")) {
+			*wide = true;
+		} else if (!strcmp(a->argv[i], "--stack")) {
+			if (!shell_stack_option("call", a, ++i, stack_bytes))
+				return false;
+		} else {
+			shell_error("call", "unknown option '%s' (" CALL_USAGE ")", a->argv[i]);
+			return false;
+		}
+	}
+	if (i == a->argc) {
+		shell_error("call", "which symbol? (" CALL_USAGE ")");
+		return false;
+	}
+	*first = i;
+	return true;
+}
+
 bool cmd_call(struct shell *sh, const struct shell_args *a)
 {
 	(void)sh;
-	bool wide = !strcmp(a->argv[1], "--long");
-	if (wide && a->argc < 3) {
-		shell_error("call", "--long needs a symbol");
+	bool wide;
+	size_t stack_bytes, sym;
+	if (!call_parse_options(a, &wide, &stack_bytes, &sym))
 		return false;
-	}
-	const char *name = a->argv[1 + wide];
-	size_t first = 2 + wide;
+	const char *name = a->argv[sym];
+	size_t first = sym + 1;
 	if (a->argc - first > HAL_DYNCALL_MAX_ARGS) {
 		shell_error("call", "at most %d arguments", HAL_DYNCALL_MAX_ARGS);
 		return false;
@@ -217,11 +242,12 @@ bool cmd_call(struct shell *sh, const struct shell_args *a)
 	struct call_job job = { .fn = (void *)s->addr, .ret = wide ? HAL_DYN_I64 : HAL_DYN_I32,
 				.nargs = a->argc - first };
 	for (size_t i = 0; i < job.nargs; i++)
-		if (!parse_call_arg(a, i + first, &job.types[i], &job.vals[i]))
+		if (!parse_call_arg(a, i + first, i + 1, &job.types[i], &job.vals[i]))
 			return false;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = name;
 	o.cpu = task_cpu(task_current());
+	o.stack_bytes = stack_bytes;
 	struct task_ref t;
 	err_t e = TASK_SPAWN(&o, call_job_run, &job, &t);
 	if (e) {

@@ -19,6 +19,9 @@ CELL_INFO("shell", CELL_KERNEL, 1);
 static bool cmd_help(struct shell *sh, const struct shell_args *a);
 static bool cmd_exit(struct shell *sh, const struct shell_args *a);
 
+/* The help of spawn and call names the default stack size. */
+_Static_assert(TASK_STACK_DEFAULT == 64 * 1024, "update \"default 64K\" in the help of spawn and call");
+
 static const struct shell_cmd shell_cmds[] = {
 	{ "help", "", 0, 0, cmd_help, "list the commands" },
 	{ "ls", "", 0, 0, cmd_ls, "list the loaded cells and the cell images not loaded" },
@@ -29,13 +32,14 @@ static const struct shell_cmd shell_cmds[] = {
 	  "list a cell's dependency edges (--rev: the edges into it)" },
 	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },
 	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
-	{ "call", "[--long] <symbol> [args...]", 1, 2 + HAL_DYNCALL_MAX_ARGS, cmd_call,
-	  "call a function with integer or \"string\" arguments (its int result; --long: 64-bit)" },
+	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + HAL_DYNCALL_MAX_ARGS, cmd_call,
+	  "call a function with integer or \"string\" arguments in a task (--long: 64-bit result;"
+	  " --stack: its stack, default 64K)" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
 	{ "kill", "<id>", 1, 1, cmd_kill, "make a task unwind and end, releasing what it holds" },
 	{ "faults", "", 0, 0, cmd_faults, "show the fault log and what recovery did" },
-	{ "spawn", "[--restartable] <cell> [ints...]", 1, 2 + SHELL_SPAWN_MAX_ARGS, cmd_spawn,
-	  "run <cell>_main as a task (loading the cell), given an array of the integers" },
+	{ "spawn", "[--restartable] [--stack SIZE] <cell> [ints...]", 1, 4 + SHELL_SPAWN_MAX_ARGS, cmd_spawn,
+	  "run an app cell's APP_ENTRY as a task given the integers (--stack: its stack, default 64K)" },
 	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
 	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
 	{ "exit", "[status]", 0, 1, cmd_exit, "leave the shell" },

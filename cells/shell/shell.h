@@ -23,7 +23,7 @@ extern bool console_interactive(void);  /* a person is typing: prompt */
 #define SHELL_PROMPT "theseus> "
 #define SHELL_MAX_WORDS 16
 #define SHELL_MAX_TASKS 32      /* spawned and not yet joined */
-#define SHELL_SPAWN_MAX_ARGS 6 /* integers passed to a spawned <cell>_main */
+#define SHELL_SPAWN_MAX_ARGS APP_MAX_ARGS /* integers passed to a spawned app entry */
 #define SHELL_STR_(x) #x
 #define SHELL_STR(x) SHELL_STR_(x)
 
@@ -93,6 +93,9 @@ bool cmd_ps(struct shell *sh, const struct shell_args *a);
 bool cmd_spawn(struct shell *sh, const struct shell_args *a);
 bool cmd_join(struct shell *sh, const struct shell_args *a);
 bool cmd_sched(struct shell *sh, const struct shell_args *a);
+/* `--stack SIZE` with SIZE at a->argv[i] (256K, 1M, 65536): the stack size
+ * in bytes, checked by task_stack_size; false after an error line. */
+bool shell_stack_option(const char *cmd, const struct shell_args *a, size_t i, size_t *bytes) NONNULL(1, 2, 4);
 /* Drops the references to spawned tasks never joined (the tasks run on). */
 void shell_tasks_release(struct shell *sh) NONNULL(1);
 

@@ -62,6 +62,8 @@ static err_t ctx_init(struct load_ctx *ctx, struct namespace *ns, struct cell_di
 static err_t commit(struct load_ctx *ctx)
 {
 	struct cell *c = ctx->cell;
+	static uint64_t loads;
+	c->instance = __atomic_add_fetch(&loads, 1, __ATOMIC_RELAXED); /* before anyone can see it */
 	err_t e = ns_add_cell(ctx->ns, c, ctx->diag);
 	if (e)
 		return e;

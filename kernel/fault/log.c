@@ -40,7 +40,7 @@ const char *fault_kind_name(const struct fault_record *r)
 const char *fault_action_name(enum fault_action a)
 {
 	static const char *const names[] = { "pending", "unwound", "restarted", "data reinitialised",
-					     "reboot", "unwind failed", "halted" };
+					     "reboot", "unwind failed", "halted", "machine stopped" };
 	return (unsigned)a < ARRAY_LEN(names) ? names[a] : "?";
 }
 
@@ -56,29 +56,45 @@ int fault_describe_addr(uintptr_t addr, char *buf, size_t cap)
 	return ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)(addr - sec->addr));
 }
 
-static unsigned earlier_at(uintptr_t pc)
+/* The recovery chain a record belongs to: the task (a restartable one
+ * keeps its id across restarts; ids are never reused), and the loaded
+ * instance of the cell holding pc (a reload is a new instance). */
+struct chain {
+	unsigned task_id;
+	uint64_t cell_instance;
+	uintptr_t pc;
+};
+
+static bool in_chain(const struct fault_record *r, const struct chain *c)
+{
+	return r->seq && r->kind != FAULT_KILL && r->pc == c->pc && r->task_id == c->task_id &&
+	       r->cell_instance == c->cell_instance;
+}
+
+static unsigned earlier_in(const struct chain *c)
 {
 	unsigned n = 0;
 	for (unsigned i = 0; i < LOG_SLOTS; i++)
-		n += log.ring[i].seq && log.ring[i].pc == pc;
+		n += in_chain(&log.ring[i], c);
 	return n;
 }
 
 struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
 				  uintptr_t addr, const char *detail)
 {
+	struct task *t = task_current();
+	const struct cell_section *sec = cell_section_at(pc);
+	struct chain chain = { t ? task_id(t) : 0, sec ? sec->cell->instance : 0, pc };
 	hal_irq_state_t s = spin_lock_irqsave(&log.lock);
 	unsigned seq = ++log.next_seq;
 	struct fault_record *r = &log.ring[seq % LOG_SLOTS];
-	unsigned recur = earlier_at(pc);
-	*r = (struct fault_record){ .seq = seq, .time_ns = hal_time_ns(), .cpu = hal_cpu_id(), .kind = kind,
-				    .hal_kind = hal_kind, .addr = addr, .pc = pc, .recurrence = recur };
+	unsigned recur = kind == FAULT_KILL ? 0 : earlier_in(&chain);
+	*r = (struct fault_record){ .seq = seq, .time_ns = hal_time_ns(), .task_id = chain.task_id,
+				    .cpu = hal_cpu_id(), .kind = kind, .hal_kind = hal_kind, .addr = addr, .pc = pc,
+				    .cell_instance = chain.cell_instance, .recurrence = recur };
 	spin_unlock_irqrestore(&log.lock, s);
-	struct task *t = task_current();
-	if (t) {
-		r->task_id = task_id(t);
+	if (t)
 		strlcpy(r->task, task_name(t), sizeof r->task);
-	}
 	fault_describe_addr(pc, r->where, sizeof r->where);
 	strlcpy(r->detail, detail ? detail : "", sizeof r->detail);
 	return r;

@@ -1,20 +1,39 @@
 /* The kernel's machine-fault handler: record the fault in the log, then
  * divert the faulting task into the unwinder (fail.c runs the rest of the
- * cascade). A fault with no task to blame stops the machine after printing
- * the log. */
+ * cascade). A fault that cannot be unwound safely (stop.c) stops the
+ * machine with its report; one with no task to blame stops it after
+ * printing the log, through the HAL. */
 #include "export.h"
 #include "fault.h"
+#include "hal/cpu.h"
 #include "hal/fault.h"
 #include "klib.h"
 #include "task.h"
 
 bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_record *rec);
 
+/* Faults being handled per CPU: one inside the handler (a corrupted cell
+ * list, say) would otherwise recurse until the fault stack overflows. */
+static unsigned handling[MAX_CPUS];
+
 static bool on_fault(struct hal_fault *f)
 {
-	struct fault_record *rec = fault_record(FAULT_MACHINE, f->kind, f->regs.rip, f->addr, NULL);
+	unsigned *depth = &handling[MIN(hal_cpu_id(), MAX_CPUS - 1)];
+	if (*depth) {
+		kprintf("theseus: machine fault at %#lx while handling a fault: machine stopped (exit status %d)\n",
+			(unsigned long)f->regs.rip, FAULT_EXIT_UNRECOVERABLE);
+		hal_cpu_poweroff(FAULT_EXIT_UNRECOVERABLE);
+	}
+	++*depth;
+	char why[160];
+	bool unsafe = fault_unrecoverable(f->irq_enabled, why, sizeof why); /* before the log's lock */
+	struct fault_record *rec = fault_record(FAULT_MACHINE, f->kind, f->regs.rip, f->addr, unsafe ? why : NULL);
 	kprintf("machine fault: %s at %s, address %#lx\n", fault_kind_name(rec), rec->where, (unsigned long)f->addr);
-	if (task_divert_to_unwind(&f->regs, f->addr, rec))
+	if (unsafe)
+		fault_stop(rec, why);
+	bool diverted = task_divert_to_unwind(&f->regs, f->addr, rec);
+	--*depth;
+	if (diverted)
 		return true;
 	rec->action = ACTION_HALTED;
 	kprintf("theseus: no task to recover from fault #%u; the fault log:\n", rec->seq);

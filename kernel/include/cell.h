@@ -39,6 +39,37 @@ _Static_assert(sizeof(struct cell_info_record) == 64, "the record layout is part
 	__attribute__((used, section(CELL_INFO_SECTION), aligned(8))) static const   \
 	struct cell_info_record theseus_cell_info = { CELL_INFO_MAGIC, (cls), (ver), 0, cell_name }
 
+/* --- the app entry: what `spawn` runs -------------------------------------
+ * An app cell declares the one function a task may start at with
+ * APP_ENTRY(fn) in one of its files. The macro checks fn's type at compile
+ * time (tests/compile_fail) and leaves a record in the object pointing at
+ * fn, so the kernel starts a task only at a function whose type was checked,
+ * never at whatever a name happens to resolve to. */
+#define APP_MAX_ARGS 6
+
+struct app_args {
+	int64_t argc;               /* how many of argv were given */
+	int64_t argv[APP_MAX_ARGS]; /* the others are zero */
+};
+typedef int64_t app_entry_fn(const struct app_args *args);
+
+#define APP_ENTRY_MAGIC 0x52544e45u /* "ENTR" */
+#define APP_ENTRY_SECTION ".theseus.app_entry"
+
+struct app_entry_record {
+	uint32_t magic;
+	uint32_t reserved;
+	app_entry_fn *entry;
+};
+_Static_assert(sizeof(struct app_entry_record) == 16, "the record layout is part of the object format");
+
+/* In exactly one file of an app cell: APP_ENTRY(hello_main); */
+#define APP_ENTRY(fn)                                                                          \
+	_Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)), app_entry_fn *),          \
+		       "app entry " #fn " must be int64_t " #fn "(const struct app_args *)");     \
+	__attribute__((used, section(APP_ENTRY_SECTION), aligned(8))) static const            \
+	struct app_entry_record theseus_app_entry = { APP_ENTRY_MAGIC, 0, &(fn) }
+
 /* --- what went wrong, and where ------------------------------------------- */
 struct cell_diag {
 	err_t err;
@@ -94,6 +125,7 @@ struct cell {
 	enum cell_class class;
 	uint32_t version;
 	bool builtin; /* a nano_core subsystem, not loaded from an object */
+	uint64_t instance; /* this load of it, never reused (0 for builtins); the fault log keys on it */
 	unsigned task_refs; /* tasks whose entry is in this cell keep it loaded */
 	struct namespace *ns;
 	struct cell_section *sections;
@@ -159,6 +191,12 @@ struct import_table {
 /* Binds every slot to cell's symbol of the same name, or changes nothing. */
 err_t import_bind(struct import_table *t, struct cell *cell, struct cell_diag *diag) MUST_USE NONNULL(1, 2, 3);
 void import_unbind(struct import_table *t) NONNULL(1);
+
+/* --- the app entry of a loaded cell ----------------------------------------- */
+/* The entry c declared with APP_ENTRY: E_OK, E_PRIVILEGE for a kernel cell
+ * (it is not an app), E_NOTFOUND when c declares none, E_BADELF when its
+ * record is malformed or does not point at c's own code. */
+err_t cell_app_entry(const struct cell *c, app_entry_fn **out) MUST_USE NONNULL(1, 2);
 
 /* --- queries --------------------------------------------------------------- */
 const struct hal_cell_image *cell_image_find(const char *name) NONNULL(1);

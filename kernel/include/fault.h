@@ -3,8 +3,11 @@
  * where it happened in cell terms and what was done about it, following
  * the recovery cascade: (1) unwind the task, releasing what it held;
  * (2) restart it if it was spawned restartable; (3) reinitialise a cell's
- * data when the fault lies in it; escalating when the same fault recurs;
- * (5) reboot. Stage (4), reloading a cell, arrives with cell swapping. */
+ * data when the fault lies in it; escalating when the same fault recurs
+ * along that chain (the same task, the same loaded instance of the cell);
+ * (5) reboot. Stage (4), reloading a cell, arrives with cell swapping.
+ * A fault that cannot be unwound safely (a spinlock held, interrupts or
+ * preemption disabled) stops the machine instead (docs/faults.md). */
 #ifndef KERNEL_FAULT_H
 #define KERNEL_FAULT_H
 #include <stdbool.h>
@@ -28,7 +31,12 @@ enum fault_action {
 	ACTION_REBOOT,      /* stage 5 */
 	ACTION_UNWIND_FAILED, /* the unwinder could not reach the task boundary */
 	ACTION_HALTED,      /* no task to recover (fault in the idle context) */
+	ACTION_STOPPED,     /* not recoverable safely: the machine stopped */
 };
+
+/* Exit statuses of the machine when recovery ends it (docs/faults.md). */
+#define FAULT_EXIT_REBOOT 4        /* stage 5: a fault recurred FAULT_RECUR_LIMIT times */
+#define FAULT_EXIT_UNRECOVERABLE 5 /* a fault or panic that could not be unwound safely */
 
 #define FAULT_WHERE_MAX 160
 
@@ -46,10 +54,16 @@ struct fault_record {
 	char detail[96];  /* panic message, kill, or unwinder failure */
 	enum fault_action action;
 	unsigned cleanups; /* landing pads entered while unwinding */
-	unsigned recurrence; /* earlier records at the same pc */
+	uint64_t cell_instance; /* the load of the cell holding pc (0: none or the nano_core) */
+	unsigned recurrence; /* earlier records of this recovery chain at the same pc */
 };
 
-/* Records a fault and returns its record (the newest slot of a ring). */
+/* Records a fault of the current task and returns its record (the newest
+ * slot of a ring). Its recurrence counts the earlier records of the same
+ * recovery chain: the same task (a restartable task keeps its id across
+ * restarts), the same pc, in the same loaded instance of its cell, kills
+ * excepted. So one-shot tasks never escalate, and what was recorded against
+ * an unloaded cell is never held against a later load of it. */
 struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
 				  uintptr_t addr, const char *detail) MUST_USE;
 /* Calls fn for each record, oldest first. */
@@ -62,6 +76,15 @@ void fault_log_print(void);
 
 /* Recurrences of one pc before a stage escalates. */
 #define FAULT_RECUR_LIMIT 3
+
+/* Why a fault or panic on this CPU now cannot be recovered by unwinding
+ * the task (a spinlock held, interrupts or preemption disabled), written
+ * into buf; false when it can. irq_enabled: the interrupt state at the
+ * fault. Call before anything that takes a lock (fault_record does). */
+bool fault_unrecoverable(bool irq_enabled, char *buf, size_t cap) NONNULL(2) MUST_USE;
+/* Stops the machine for a fault that cannot be recovered: says what, where
+ * and why, prints the fault log, powers off with FAULT_EXIT_UNRECOVERABLE. */
+NORETURN void fault_stop(struct fault_record *rec, const char *why) NONNULL(1, 2);
 
 /* Installs the kernel's machine-fault handler with the HAL. */
 void fault_init(void);

@@ -1,6 +1,9 @@
 /* A spinlock that also disables interrupts (the HAL tick) while held, so
  * interrupt context can never deadlock on it and no task switch happens
- * inside the critical section. */
+ * inside the critical section. Each CPU counts the spinlocks it holds:
+ * a fault or panic while one is held cannot be recovered by unwinding
+ * (the lock would stay taken and the state it guards may be half-updated),
+ * so the fault handler stops the machine instead (docs/faults.md). */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
 #include "hal/irq.h"
@@ -9,17 +12,33 @@ struct spinlock {
 	int locked;
 };
 
+/* Bookkeeping of the executing CPU's count (kernel/core/spinlock.c); call
+ * only with interrupts disabled, so the count cannot change CPU under it. */
+void spin_note_locked(void);
+void spin_note_unlocked(void);
+/* Spinlocks the executing CPU holds now. */
+unsigned spin_held(void);
+
 static inline hal_irq_state_t spin_lock_irqsave(struct spinlock *l)
 {
 	hal_irq_state_t s = hal_irq_save();
 	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
+	spin_note_locked();
 	return s;
+}
+
+/* Releases the lock but leaves interrupts disabled (for a caller that
+ * switches away before it restores them, as a blocking wait does). */
+static inline void spin_unlock_irqs_off(struct spinlock *l)
+{
+	spin_note_unlocked();
+	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
 }
 
 static inline void spin_unlock_irqrestore(struct spinlock *l, hal_irq_state_t s)
 {
-	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
+	spin_unlock_irqs_off(l);
 	hal_irq_restore(s);
 }
 

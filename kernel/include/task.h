@@ -50,9 +50,21 @@ struct task_options {
 	int cpu;               /* -1: any */
 	int priority;          /* for priority schedulers; 0 default */
 	bool restartable;      /* re-run with a fresh argument copy after a failure */
-	size_t stack_pages;    /* 0: default */
+	size_t stack_bytes;    /* 0: TASK_STACK_DEFAULT; see task_stack_size */
 };
 #define TASK_OPTIONS_DEFAULT ((struct task_options){ .name = "task", .cpu = -1 })
+
+/* A task's stack, in bytes. The default suits kernel code and small apps;
+ * code that keeps large arrays on its stack asks for more (a shell user
+ * with `spawn --stack 256K`). Below the stack lies an unmapped guard page,
+ * so an overflow is a fault, reported as a stack overflow and unwound. */
+#define TASK_STACK_DEFAULT (64UL * 1024)
+#define TASK_STACK_MIN (16UL * 1024)       /* room for the kernel's own calls and unwinding */
+#define TASK_STACK_MAX (16UL * 1024 * 1024)
+/* The stack size a request of bytes gets (0: the default), rounded up to
+ * whole pages: E_OK, E_RANGE below TASK_STACK_MIN, E_TOOBIG above
+ * TASK_STACK_MAX. task_spawn_raw refuses what this refuses. */
+err_t task_stack_size(size_t bytes, size_t *out) MUST_USE NONNULL(2);
 
 /* Spawns entry(copy of *arg): the argument is copied (arg_size bytes) so the
  * task owns it and a restart can start from a fresh copy. Use TASK_SPAWN. */
@@ -113,6 +125,7 @@ int task_priority(const struct task *t) NONNULL(1);
 const char *task_entry_cell(const struct task *t) NONNULL(1);
 const char *task_namespace(const struct task *t) NONNULL(1);
 bool task_is_idle(const struct task *t) NONNULL(1);
+size_t task_stack_bytes(const struct task *t) NONNULL(1); /* 0 for an idle task */
 /* Calls fn for every task alive (not yet reaped). */
 void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg) NONNULL(1);
 /* A counted reference to the live task with this display id, if any. */

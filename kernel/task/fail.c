@@ -10,7 +10,6 @@
 #include "panic.h"
 #include "task_internal.h"
 
-#define EXIT_REBOOT 4
 #define EMERGENCY_STACK 16384
 
 static uintptr_t boundary_lo, boundary_hi; /* task_trampoline */
@@ -74,6 +73,12 @@ bool task_divert_to_unwind(struct hal_regs *r, uintptr_t addr, struct fault_reco
 	return true;
 }
 
+bool task_kill_can_divert(const struct hal_regs *r)
+{
+	struct unwind_fde fde;
+	return unwind_find_fde(r->rip, &fde);
+}
+
 /* Entered through task_unwind_stub, on the task's stack (or an emergency
  * one), after the HAL returned from the fault. */
 NORETURN void task_unwind_diverted(void);
@@ -90,29 +95,63 @@ static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char 
 	unwind_here(&t->unwind);
 }
 
+/* A task the fault can be blamed on: not an idle context, not already
+ * unwinding, and unwinding is possible at all. */
+static bool blamable(const struct task *t)
+{
+	return t && !t->idle && !t->unwinding && boundary_hi;
+}
+
+/* Claims the running task's unwind (for a kill: only if one is asked for),
+ * with the tick held off. The tick diverts a task asked to die unless it is
+ * already unwinding, so a kill noticed both here and by the tick is recorded
+ * and unwound once, never twice. */
+static bool claim_unwind(struct task *t, bool for_kill)
+{
+	hal_irq_state_t s = hal_irq_save();
+	bool ok = blamable(t) && (!for_kill || (t->kill_requested && preempt_enabled()));
+	if (ok)
+		t->unwinding = true;
+	hal_irq_restore(s);
+	return ok;
+}
+
 bool task_can_fail(void)
 {
+	char why[8];
+	return blamable(task_current()) && !fault_unrecoverable(hal_irq_enabled(), why, sizeof why);
+}
+
+bool task_fail_panic(const char *why, uintptr_t pc)
+{
 	struct task *t = task_current();
-	return t && !t->idle && !t->unwinding && boundary_hi && preempt_enabled();
+	char unsafe[FAULT_WHERE_MAX];
+	bool stop = fault_unrecoverable(hal_irq_enabled(), unsafe, sizeof unsafe); /* before the log's lock */
+	if (!claim_unwind(t, false))
+		return false;
+	struct fault_record *rec = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
+	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
+	if (stop)
+		fault_stop(rec, unsafe);
+	begin(t, rec);
+	unwind_here(&t->unwind);
 }
 
 __attribute__((noinline)) void task_panic(const char *why)
 {
 	/* the call instruction: a noreturn call may be the last of its function */
 	uintptr_t caller = (uintptr_t)__builtin_return_address(0) - 1;
-	if (!task_can_fail()) {
+	if (!task_fail_panic(why, caller)) {
 		kprintf("kernel panic: %s (no task to unwind): stopping\n", why);
 		hal_cpu_poweroff(PANIC_EXIT_STATUS);
 	}
-	struct task *t = task_current();
-	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
-	fail_here(t, FAULT_PANIC, why, caller);
+	__builtin_unreachable();
 }
 
 void task_check_kill(void)
 {
 	struct task *t = task_current();
-	if (t && t->kill_requested && !t->unwinding && !t->idle && preempt_enabled())
+	if (claim_unwind(t, true))
 		fail_here(t, FAULT_KILL, "killed", (uintptr_t)__builtin_return_address(0) - 1);
 }
 
@@ -171,9 +210,12 @@ static void unwind_done(struct unwind_state *st)
 		kprintf("fault #%u: unwinding task %u (%s) failed: %s\n", rec->seq, t->id, t->name, st->why);
 	} else if (rec->recurrence >= FAULT_RECUR_LIMIT && rec->kind != FAULT_KILL) {
 		rec->action = ACTION_REBOOT;
+		/* The machine goes down: nothing else runs on this CPU while the log prints. */
+		hal_irq_state_t off = hal_irq_save();
+		(void)off; /* never restored */
 		kprintf("fault #%u recurred %u times at %s: rebooting\n", rec->seq, rec->recurrence, rec->where);
 		fault_log_print();
-		hal_cpu_poweroff(EXIT_REBOOT);
+		hal_cpu_poweroff(FAULT_EXIT_REBOOT);
 	} else if (t->restartable && rec->kind != FAULT_KILL) {
 		struct cell *c;
 		rec->action = ACTION_RESTARTED;

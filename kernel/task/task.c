@@ -6,8 +6,6 @@
 #include "panic.h"
 #include "task_internal.h"
 
-#define DEFAULT_STACK_PAGES 16
-
 static struct {
 	struct list all;
 	struct spinlock lock;
@@ -54,6 +52,24 @@ struct task *task_new_initial(unsigned cpu, const char *name)
 	task_registry_add(t);
 	return t;
 }
+
+err_t task_stack_size(size_t bytes, size_t *out)
+{
+	*out = 0;
+	if (!bytes)
+		bytes = TASK_STACK_DEFAULT;
+	if (bytes > TASK_STACK_MAX)
+		return E_TOOBIG; /* checked before rounding, which could wrap */
+	bytes = ALIGN_UP(bytes, PAGE_SIZE);
+	if (bytes < TASK_STACK_MIN)
+		return E_RANGE;
+	*out = bytes;
+	return E_OK;
+}
+EXPORT_KERNEL(task_stack_size);
+
+size_t task_stack_bytes(const struct task *t) { return mp_size(&t->stack.m); }
+EXPORT_KERNEL(task_stack_bytes);
 
 /* Stack pages with the lowest page of the range left unmapped: an
  * overflow faults instead of corrupting what lies below. */
@@ -119,10 +135,14 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 {
 	if (!tasks_cpus())
 		return E_INVAL;
+	size_t stack;
+	err_t e = task_stack_size(o->stack_bytes, &stack);
+	if (e)
+		return e;
 	struct task *t = task_alloc(o->name);
 	if (!t)
 		return E_NOMEM;
-	err_t e = stack_alloc(t, o->stack_pages ? o->stack_pages : DEFAULT_STACK_PAGES);
+	e = stack_alloc(t, stack / PAGE_SIZE);
 	if (!e && arg_size && !(t->arg = kmalloc(arg_size)))
 		e = E_NOMEM;
 	if (!e && arg_size && o->restartable && !(t->arg_pristine = kmalloc(arg_size)))

@@ -77,6 +77,10 @@ void task_check_kill(void);
 /* Diverts the interrupted task (regs) into the unwinder, as for a fault at
  * regs->rip touching addr; false if there is no task to recover. */
 bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_record *rec);
+/* Whether the tick may carry out a kill from regs: only where the unwinder
+ * can start (code with unwind information); elsewhere (hosted: inside a
+ * host library call) the kill waits for the next tick or kernel entry. */
+bool task_kill_can_divert(const struct hal_regs *regs);
 
 /* task.c */
 NORETURN void task_end_current(enum task_state how, int64_t value);

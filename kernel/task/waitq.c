@@ -34,7 +34,7 @@ bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg
 		sched_make_unrunnable(t, TASK_BLOCKED);
 		/* Interrupts stay off from here to the switch: the lock is
 		 * dropped, but nothing on this CPU can run before we block. */
-		__atomic_clear(&wq->lock.locked, __ATOMIC_RELEASE);
+		spin_unlock_irqs_off(&wq->lock);
 		schedule();
 		hal_irq_restore(s);
 		task_check_kill();

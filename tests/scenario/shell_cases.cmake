@@ -10,7 +10,7 @@ scenario(shell_help 0
 	--match "^theseus> help$"
 	--match "^  ls +list the loaded cells"
 	--match "^  deps <cell> \\[--rev\\] +list"
-	--match "^  call \\[--long\\] <symbol> \\[args...\\] +call"
+	--match "^  call \\[--long\\] \\[--stack SIZE\\] <symbol> \\[args...\\] +call"
 	--match "^  exit \\[status\\] +leave"
 	-- ${SIM} -c "help")
 

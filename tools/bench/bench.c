@@ -33,7 +33,7 @@
 #define RUNS 7
 #define QUICK_RUNS 3
 #define QUICK_DIVISOR 20
-#define DRIVER_STACK_PAGES 64
+#define DRIVER_STACK_BYTES (256UL * 1024)
 
 static unsigned runs = RUNS;
 static unsigned divisor = 1;
@@ -128,7 +128,7 @@ static double batch_in_task(batch_fn fn, unsigned n)
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = "bench";
 	o.cpu = 0;
-	o.stack_pages = DRIVER_STACK_PAGES;
+	o.stack_bytes = DRIVER_STACK_BYTES;
 	struct task_ref t;
 	check(TASK_SPAWN(&o, drive, &d, &t), "spawn the driver task");
 	sched_idle_until(ended, t.t);
