@@ -10,6 +10,10 @@
 #include "task.h"
 #include "tboot.h"
 
+#include <valgrind/valgrind.h>
+/* Random cases: fewer under valgrind, which is ~50x slower (Check's timeout). */
+#define ROUNDS(n) (RUNNING_ON_VALGRIND ? (n) / 50 : (n))
+
 typedef rt_u128 u128;
 typedef rt_i128 i128;
 #define U128(hi, lo) ((u128)(hi) << 64 | (u128)(lo))
@@ -70,7 +74,7 @@ START_TEST(test_unsigned_division_matches_long_division)
 			check_udiv(edge[i], edge[j]);
 	}
 	uint64_t s = 0x9e3779b97f4a7c15ul;
-	for (int n = 0; n < 20000; n++) {
+	for (int n = 0; n < ROUNDS(20000); n++) {
 		u128 b = random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128));
 		if (b)
 			check_udiv(random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128)), b);
@@ -108,7 +112,7 @@ START_TEST(test_signed_division_truncates_toward_zero)
 	ck_assert(__divti3(-(i128)U128(3, 0), 3) == -(i128)U128(1, 0));
 	/* Every sign combination of random operands: |q| and |r| are the unsigned results. */
 	uint64_t s = 12345;
-	for (int n = 0; n < 5000; n++) {
+	for (int n = 0; n < ROUNDS(5000); n++) {
 		i128 a = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 127));
 		i128 b = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 127));
 		if (!b)
@@ -130,7 +134,7 @@ START_TEST(test_popcount_counts_set_bits)
 	ck_assert_int_eq(__popcountdi2(0), 0);
 	ck_assert_int_eq(__popcountdi2(~0ul), 64);
 	ck_assert_int_eq(__popcountdi2(0x8000000000000001ul), 2);
-	for (int n = 0; n < 10000; n++) {
+	for (int n = 0; n < ROUNDS(10000); n++) {
 		uint64_t x = xorshift(&s) >> (n % 64), y = x;
 		int bits = 0;
 		for (; y; y >>= 1)
