@@ -427,6 +427,24 @@ START_TEST(test_a_fake_stack_of_1100_frames_is_walked_to_its_top)
 }
 END_TEST
 
+/* A hand-made .eh_frame passes the load-time check, then is registered. */
+static void check_and_register(const uint8_t *eh_frame, size_t size)
+{
+	char why[96];
+	size_t off;
+	ck_assert_msg(unwind_check_eh_frame(eh_frame, size, why, sizeof why, &off), "%#zx: %s", off, why);
+	ck_assert(unwind_register_eh_frame(eh_frame, size));
+}
+
+/* Unwinds from an interrupted (not calling) pc with sp, other registers 0. */
+static NORETURN void unwind_from_exact_pc(uintptr_t pc, const void *sp, struct unwind_state *st)
+{
+	struct unwind_regs r = { 0 };
+	r.r[DW_RIP] = pc;
+	r.r[DW_RSP] = (uintptr_t)sp;
+	unwind_from(&r, false, st);
+}
+
 /* A hand-made .eh_frame for a fake code range: a "zRS" (signal frame) CIE
  * and an FDE whose CFA and saved rbx are DWARF expressions. */
 #define SYNTH_PC 0x10000
@@ -455,19 +473,12 @@ static NORETURN int unwind_synthetic_frame(struct unwind_state *st, int mode)
 	(void)mode;
 	synthetic_stack[0] = 0xb0b;             /* rbx, by the expression */
 	synthetic_stack[1] = (uintptr_t)leaf;   /* the interrupted pc: not a return address */
-	struct unwind_regs r = { 0 };
-	r.r[DW_RIP] = SYNTH_PC + 8;
-	r.r[DW_RSP] = (uintptr_t)synthetic_stack;
-	unwind_from(&r, false, st);
+	unwind_from_exact_pc(SYNTH_PC + 8, synthetic_stack, st);
 }
 
 START_TEST(test_a_signal_frame_with_expressions_hands_over_an_exact_pc)
 {
-	char why[96];
-	size_t off;
-	ck_assert_msg(unwind_check_eh_frame(synthetic_eh_frame, sizeof synthetic_eh_frame, why, sizeof why, &off),
-		      "%#zx: %s", off, why);
-	ck_assert(unwind_register_eh_frame(synthetic_eh_frame, sizeof synthetic_eh_frame));
+	check_and_register(synthetic_eh_frame, sizeof synthetic_eh_frame);
 	struct unwind_fde fde;
 	ck_assert(unwind_find_fde(SYNTH_PC + 15, &fde));
 	ck_assert(fde.signal_frame);
@@ -513,19 +524,12 @@ static uint64_t creeping_stack[8];
 static NORETURN int unwind_creeping_frames(struct unwind_state *st, int mode)
 {
 	(void)mode;
-	struct unwind_regs r = { 0 };
-	r.r[DW_RIP] = CREEP_PC + 4;
-	r.r[DW_RSP] = (uintptr_t)creeping_stack;
-	unwind_from(&r, false, st);
+	unwind_from_exact_pc(CREEP_PC + 4, creeping_stack, st);
 }
 
 START_TEST(test_frames_beyond_what_the_stack_can_hold_end_too_deep)
 {
-	char why[96];
-	size_t off;
-	ck_assert_msg(unwind_check_eh_frame(creeping_eh_frame, sizeof creeping_eh_frame, why, sizeof why, &off),
-		      "%#zx: %s", off, why);
-	ck_assert(unwind_register_eh_frame(creeping_eh_frame, sizeof creeping_eh_frame));
+	check_and_register(creeping_eh_frame, sizeof creeping_eh_frame);
 	struct unwind_state st = state_for_driver();
 	st.stack_lo = (uintptr_t)creeping_stack;
 	st.stack_hi = (uintptr_t)(creeping_stack + ARRAY_LEN(creeping_stack));
