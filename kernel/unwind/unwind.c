@@ -206,7 +206,7 @@ static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct u
 		if (!uw_cfa_row(&fde, at, false, &row, &d))
 			finish(st, UNWIND_END_BAD_CFI, pc, "%s: %s", where(pc), reason);
 		uintptr_t pad = 0;
-		unsigned max_pads;
+		unsigned max_pads = 0;
 		if (fde.lsda && !uw_landing_pad(&fde, &src, at, &pad, &max_pads, &d))
 			finish(st, UNWIND_END_BAD_LSDA, pc, "%s", reason);
 		if (pad)
