@@ -30,8 +30,8 @@ enum unwind_end {
 	UNWIND_END_NO_FDE,    /* a frame with no unwind information before the boundary */
 	UNWIND_END_BAD_CFI,   /* malformed or unsupported CIE/FDE/CFA program */
 	UNWIND_END_BAD_LSDA,  /* malformed call-site table */
-	UNWIND_END_TOO_DEEP,  /* more frames than any real stack (corruption) */
-	UNWIND_END_BAD_STACK, /* the CFA left the stack bounds */
+	UNWIND_END_TOO_DEEP,  /* more frames than the stack can hold, or landing pads than a frame has */
+	UNWIND_END_BAD_STACK, /* the CFA left the stack bounds or did not move up */
 };
 
 struct unwind_state;
@@ -41,11 +41,13 @@ typedef NORETURN void (*unwind_done_fn)(struct unwind_state *st);
  * "exception object" landing pads hand back to _Unwind_Resume. */
 struct unwind_state {
 	uintptr_t boundary_lo, boundary_hi; /* pc range of the entry frame's function */
-	uintptr_t stack_lo, stack_hi;       /* the stack being unwound */
+	uintptr_t stack_lo, stack_hi;       /* the stack being unwound (both 0: unknown) */
 	unwind_done_fn done;
 	void *arg;                          /* for done */
 	unsigned frames;                    /* frames unwound so far */
 	unsigned cleanups;                  /* landing pads entered so far */
+	unsigned pads_in_frame;             /* landing pads entered since the last step */
+	uintptr_t cfa;                      /* the last frame's CFA: the next must lie above it */
 	enum unwind_end end;
 	uintptr_t end_pc;                   /* where it ended */
 	char why[96];                       /* detail when it failed */

@@ -179,7 +179,9 @@ static bool run(struct uw_prog *pr, const uint8_t *insns, const uint8_t *end, st
 		case DW_CFA_restore_state:
 			if (!pr->depth)
 				return uw_fail(d, "DW_CFA_restore_state without remember_state");
+			u = row->args_size;
 			*row = pr->saved[--pr->depth];
+			row->args_size = u;
 			break;
 		case DW_CFA_def_cfa:
 		case DW_CFA_def_cfa_sf:
@@ -223,6 +225,7 @@ static bool run(struct uw_prog *pr, const uint8_t *insns, const uint8_t *end, st
 		case DW_CFA_GNU_args_size:
 			if (!uw_uleb(&c, &u))
 				return uw_fail(d, "truncated DW_CFA_GNU_args_size");
+			row->args_size = u;
 			break;
 		default:
 			return uw_fail(d, "unknown CFA opcode %#x", op);

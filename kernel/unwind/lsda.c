@@ -33,13 +33,17 @@ static bool pad_in_cell(const struct uw_source *src, uintptr_t pad)
 	return s && s->cell == src->cell && s->region == REGION_TEXT;
 }
 
+/* A call-site record holds three offsets and an action: at least 4 bytes. */
+#define UW_MIN_CALL_SITE 4
+
 bool uw_landing_pad(const struct unwind_fde *fde, const struct uw_source *src, uintptr_t pc, uintptr_t *pad,
-		    struct uw_diag *d)
+		    unsigned *max_pads, struct uw_diag *d)
 {
 	struct uw_cursor c;
 	uint8_t lp_enc, tt_enc, cs_enc;
 	uint64_t lpstart = fde->pc_begin, u;
 	*pad = 0;
+	*max_pads = 0;
 	if (!lsda_bounds(fde, src, &c, d))
 		return false;
 	if (!uw_u8(&c, &lp_enc) || !uw_encoding_ok(lp_enc, true, false) ||
@@ -53,6 +57,7 @@ bool uw_landing_pad(const struct unwind_fde *fde, const struct uw_source *src, u
 	if (!uw_uleb(&c, &u) || u > (uint64_t)(c.end - c.p))
 		return uw_fail(d, "LSDA call-site table overruns its section");
 	struct uw_cursor t = { c.p, c.p + u };
+	*max_pads = (unsigned)MIN(u / UW_MIN_CALL_SITE, (uint64_t)UINT32_MAX);
 	while (t.p < t.end) {
 		uint64_t start, len, lp, action;
 		if (!uw_encoded(&t, cs_enc, &start) || !uw_encoded(&t, cs_enc, &len) ||

@@ -8,10 +8,11 @@
 #include "panic.h"
 #include "uw.h"
 
-/* More frames than any real kernel stack holds, more pads than any real
- * chain of cleanups runs: beyond these the stack or its tables lie. */
-#define UW_MAX_FRAMES 1024
-#define UW_MAX_CLEANUPS 8192
+/* What bounds a walk is the stack itself: every step must move the CFA
+ * up, and a frame holds at least its return address, so a stack of n bytes
+ * holds at most n / 8 frames. Within one frame, landing pads are bounded
+ * by its call-site records. Beyond these the stack or its tables lie. */
+#define UW_MIN_FRAME 8
 
 /* Loads every register from regs (rsp and rip included) and jumps. */
 NORETURN void unwind_enter_pad(const struct unwind_regs *regs);
@@ -121,10 +122,67 @@ static const char *where(uintptr_t pc)
 	return s ? s->cell->name : "outside any cell";
 }
 
+/* The most frames st's stack can hold; unbounded if its bounds are unknown
+ * (then only the rising CFA bounds the walk). */
+static uintptr_t max_frames(const struct unwind_state *st)
+{
+	if (st->stack_hi <= st->stack_lo)
+		return UINTPTR_MAX;
+	return (st->stack_hi - st->stack_lo) / UW_MIN_FRAME;
+}
+
+/* Enters the cleanup landing pad of the frame r describes, with its pushed
+ * call arguments popped (DW_CFA_GNU_args_size), as libgcc does. */
+static NORETURN void enter_pad(struct unwind_state *st, struct unwind_regs *r, uintptr_t pad, unsigned max_pads,
+			       const struct uw_row *row)
+{
+	uintptr_t pc = r->r[DW_RIP], sp = r->r[DW_RSP] + row->args_size;
+	if (++st->pads_in_frame > max_pads)
+		finish(st, UNWIND_END_TOO_DEEP, pc, "%s: more landing pads in one frame than its %u call sites",
+		       where(pc), max_pads);
+	if (row->args_size && (sp < r->r[DW_RSP] || ((st->stack_lo || st->stack_hi) && sp >= st->stack_hi)))
+		finish(st, UNWIND_END_BAD_STACK, pc, "%s: %lu bytes of call arguments above sp %#lx leave the stack",
+		       where(pc), (unsigned long)row->args_size, (unsigned long)r->r[DW_RSP]);
+	st->cleanups++;
+	r->r[DW_RSP] = sp;
+	r->r[DW_RAX] = (uintptr_t)st; /* the "exception object" handed to _Unwind_Resume */
+	r->r[DW_RDX] = 0;             /* selector 0: a cleanup */
+	r->r[DW_RIP] = pad;
+	unwind_enter_pad(r);
+}
+
+/* Steps r to its caller; the CFA must rise above the previous frame's. */
+static void step(struct unwind_state *st, const struct unwind_fde *fde, const struct uw_row *row,
+		 struct unwind_regs *r, struct uw_diag *d)
+{
+	const struct uw_stack stk = { st->stack_lo, st->stack_hi };
+	uintptr_t pc = r->r[DW_RIP];
+	struct unwind_regs caller;
+	switch (uw_step(row, fde->ra_reg, &stk, r, &caller, d)) {
+	case UW_STEP_OK:
+		break;
+	case UW_STEP_BAD_CFI:
+		finish(st, UNWIND_END_BAD_CFI, pc, "%s", d->buf);
+	case UW_STEP_BAD_STACK:
+		finish(st, UNWIND_END_BAD_STACK, pc, "%s", d->buf);
+	case UW_STEP_OUTERMOST:
+		finish(st, UNWIND_END_NO_FDE, pc, "%s before the boundary", d->buf);
+	}
+	uintptr_t cfa = caller.r[DW_RSP];
+	if (cfa <= st->cfa)
+		finish(st, UNWIND_END_BAD_STACK, pc, "%s: CFA %#lx not above the previous frame's %#lx", where(pc),
+		       (unsigned long)cfa, (unsigned long)st->cfa);
+	if (++st->frames > max_frames(st))
+		finish(st, UNWIND_END_TOO_DEEP, pc, "more than %lu frames in a %lu-byte stack",
+		       (unsigned long)max_frames(st), (unsigned long)(st->stack_hi - st->stack_lo));
+	st->cfa = cfa;
+	st->pads_in_frame = 0;
+	*r = caller;
+}
+
 static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct unwind_state *st)
 {
-	struct unwind_regs r = *first, caller;
-	const struct uw_stack stk = { st->stack_lo, st->stack_hi };
+	struct unwind_regs r = *first;
 	char reason[72];
 	struct uw_diag d = { reason, sizeof reason };
 	for (;;) {
@@ -144,35 +202,16 @@ static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct u
 		case UW_MALFORMED:
 			finish(st, UNWIND_END_BAD_CFI, pc, "%s: .eh_frame: %s", where(pc), reason);
 		}
-		if (fde.lsda) {
-			uintptr_t pad;
-			if (!uw_landing_pad(&fde, &src, at, &pad, &d))
-				finish(st, UNWIND_END_BAD_LSDA, pc, "%s", reason);
-			if (pad) {
-				if (++st->cleanups > UW_MAX_CLEANUPS)
-					finish(st, UNWIND_END_TOO_DEEP, pc, "more than %u cleanups", UW_MAX_CLEANUPS);
-				r.r[DW_RAX] = (uintptr_t)st; /* the "exception object" handed to _Unwind_Resume */
-				r.r[DW_RDX] = 0;             /* selector 0: a cleanup */
-				r.r[DW_RIP] = pad;
-				unwind_enter_pad(&r);
-			}
-		}
 		struct uw_row row;
 		if (!uw_cfa_row(&fde, at, false, &row, &d))
 			finish(st, UNWIND_END_BAD_CFI, pc, "%s: %s", where(pc), reason);
-		switch (uw_step(&row, fde.ra_reg, &stk, &r, &caller, &d)) {
-		case UW_STEP_OK:
-			break;
-		case UW_STEP_BAD_CFI:
-			finish(st, UNWIND_END_BAD_CFI, pc, "%s", reason);
-		case UW_STEP_BAD_STACK:
-			finish(st, UNWIND_END_BAD_STACK, pc, "%s", reason);
-		case UW_STEP_OUTERMOST:
-			finish(st, UNWIND_END_NO_FDE, pc, "%s before the boundary", reason);
-		}
-		if (++st->frames > UW_MAX_FRAMES)
-			finish(st, UNWIND_END_TOO_DEEP, pc, "more than %u frames", UW_MAX_FRAMES);
-		r = caller;
+		uintptr_t pad = 0;
+		unsigned max_pads = 0;
+		if (fde.lsda && !uw_landing_pad(&fde, &src, at, &pad, &max_pads, &d))
+			finish(st, UNWIND_END_BAD_LSDA, pc, "%s", reason);
+		if (pad)
+			enter_pad(st, &r, pad, max_pads, &row);
+		step(st, &fde, &row, &r, &d);
 		is_ra = !fde.signal_frame; /* a signal frame's caller was interrupted, not calling */
 	}
 }
@@ -181,6 +220,8 @@ NORETURN void unwind_from(const struct unwind_regs *regs, bool pc_is_return_addr
 {
 	st->frames = 0;
 	st->cleanups = 0;
+	st->pads_in_frame = 0;
+	st->cfa = 0;
 	st->why[0] = '\0';
 	drive(regs, pc_is_return_address, st);
 }

@@ -88,6 +88,10 @@ struct uw_row {
 	int64_t cfa_off;
 	const uint8_t *cfa_expr;
 	uint32_t cfa_expr_len;
+	/* DW_CFA_GNU_args_size: bytes of arguments pushed for the call at this
+	 * pc; a landing pad expects them popped. Like libgcc, remember_state
+	 * and restore_state leave it alone. */
+	uint64_t args_size;
 };
 
 /* Runs the CIE's then the FDE's program up to (and including) the row for
@@ -110,9 +114,11 @@ enum uw_step uw_step(const struct uw_row *row, unsigned ra_reg, const struct uw_
 	NONNULL(1, 3, 4, 5, 6) MUST_USE;
 
 /* --- LSDA (lsda.c) ----------------------------------------------------------- */
-/* The landing pad for pc in the frame described by fde (0 if none). False
- * if the LSDA is malformed or lies outside its cell. */
+/* The landing pad for pc in the frame described by fde (0 if none), and
+ * how many landing pads that frame can have at most (its call-site
+ * records): entering more in one frame means its tables loop. False if the
+ * LSDA is malformed or lies outside its cell. */
 bool uw_landing_pad(const struct unwind_fde *fde, const struct uw_source *src, uintptr_t pc, uintptr_t *pad,
-		    struct uw_diag *d) NONNULL(1, 2, 4, 5) MUST_USE;
+		    unsigned *max_pads, struct uw_diag *d) NONNULL(1, 2, 4, 5, 6) MUST_USE;
 
 #endif

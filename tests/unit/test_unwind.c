@@ -2,13 +2,15 @@
  * of this executable, finding FDEs, rejecting corrupted sections with a
  * reason, and unwinding the cell chain unwind_a -> unwind_b -> unwind_c
  * through their cleanup landing pads to a boundary, or failing safely on
- * a smashed stack. */
+ * a smashed stack; walks longer than 1024 frames bounded by the stack alone;
+ * DW_CFA_GNU_args_size in the rows the CFA programs build. */
 #include <check.h>
 #include <elf.h>
 #include <string.h>
 
 #include "cell.h"
 #include "tboot.h"
+#include "kernel/unwind/uw.h"
 #include "unwind.h"
 
 /* --- helpers ------------------------------------------------------------------ */
@@ -411,16 +413,37 @@ START_TEST(test_a_looping_fake_stack_ends_with_bad_stack_at_its_top)
 }
 END_TEST
 
-START_TEST(test_an_endless_fake_stack_ends_too_deep)
+/* More than 1024 frames: the bound is the stack's size, not a count. */
+START_TEST(test_a_fake_stack_of_1100_frames_is_walked_to_its_top)
 {
 	struct unwind_state st = state_for_driver();
 	fake_depth = ARRAY_LEN(fake_stack);
 	st.stack_lo = (uintptr_t)fake_stack;
 	st.stack_hi = (uintptr_t)(fake_stack + ARRAY_LEN(fake_stack));
 	ck_assert_int_eq(driver(unwind_fake_stack, &st, 0), -1);
-	ck_assert_msg(st.end == UNWIND_END_TOO_DEEP, "end %d: %s", st.end, st.why);
+	ck_assert_msg(st.end == UNWIND_END_BAD_STACK, "end %d: %s", st.end, st.why);
+	ck_assert_msg(strstr(st.why, "outside the stack") != NULL, "%s", st.why);
+	ck_assert_uint_eq(st.frames, ARRAY_LEN(fake_stack) - 1);
 }
 END_TEST
+
+/* A hand-made .eh_frame passes the load-time check, then is registered. */
+static void check_and_register(const uint8_t *eh_frame, size_t size)
+{
+	char why[96];
+	size_t off;
+	ck_assert_msg(unwind_check_eh_frame(eh_frame, size, why, sizeof why, &off), "%#zx: %s", off, why);
+	ck_assert(unwind_register_eh_frame(eh_frame, size));
+}
+
+/* Unwinds from an interrupted (not calling) pc with sp, other registers 0. */
+static NORETURN void unwind_from_exact_pc(uintptr_t pc, const void *sp, struct unwind_state *st)
+{
+	struct unwind_regs r = { 0 };
+	r.r[DW_RIP] = pc;
+	r.r[DW_RSP] = (uintptr_t)sp;
+	unwind_from(&r, false, st);
+}
 
 /* A hand-made .eh_frame for a fake code range: a "zRS" (signal frame) CIE
  * and an FDE whose CFA and saved rbx are DWARF expressions. */
@@ -450,19 +473,12 @@ static NORETURN int unwind_synthetic_frame(struct unwind_state *st, int mode)
 	(void)mode;
 	synthetic_stack[0] = 0xb0b;             /* rbx, by the expression */
 	synthetic_stack[1] = (uintptr_t)leaf;   /* the interrupted pc: not a return address */
-	struct unwind_regs r = { 0 };
-	r.r[DW_RIP] = SYNTH_PC + 8;
-	r.r[DW_RSP] = (uintptr_t)synthetic_stack;
-	unwind_from(&r, false, st);
+	unwind_from_exact_pc(SYNTH_PC + 8, synthetic_stack, st);
 }
 
 START_TEST(test_a_signal_frame_with_expressions_hands_over_an_exact_pc)
 {
-	char why[96];
-	size_t off;
-	ck_assert_msg(unwind_check_eh_frame(synthetic_eh_frame, sizeof synthetic_eh_frame, why, sizeof why, &off),
-		      "%#zx: %s", off, why);
-	ck_assert(unwind_register_eh_frame(synthetic_eh_frame, sizeof synthetic_eh_frame));
+	check_and_register(synthetic_eh_frame, sizeof synthetic_eh_frame);
 	struct unwind_fde fde;
 	ck_assert(unwind_find_fde(SYNTH_PC + 15, &fde));
 	ck_assert(fde.signal_frame);
@@ -481,6 +497,84 @@ START_TEST(test_a_signal_frame_with_expressions_hands_over_an_exact_pc)
 	ck_assert_msg(st.end == UNWIND_END_BOUNDARY, "end %d: %s", st.end, st.why);
 	ck_assert_uint_eq(st.end_pc, (uintptr_t)leaf);
 	ck_assert_uint_eq(st.frames, 1);
+}
+END_TEST
+
+/* A signal frame (its pc stays exact) whose CFA is sp + 4 and whose pc
+ * is unchanged: every step moves up only 4 bytes, so the stack holds twice
+ * the frames a real one could. The walk must stop at the stack's bound. */
+#define CREEP_PC 0x20000
+static const uint8_t creeping_eh_frame[] = {
+	/* CIE */
+	0x14, 0, 0, 0, 0, 0, 0, 0, 1, 'z', 'R', 'S', 0, 0x01, 0x78, 0x10, 0x01, 0x00,
+	0x0c, 0x07, 0x04, /* DW_CFA_def_cfa rsp+4 */
+	0x08, 0x10,       /* DW_CFA_same_value rip */
+	0x00,             /* nop */
+	/* FDE at 0x18 */
+	0x18, 0, 0, 0, 0x1c, 0, 0, 0,
+	0x00, 0x00, 0x02, 0, 0, 0, 0, 0, /* pc_begin = CREEP_PC (absptr) */
+	0x10, 0, 0, 0, 0, 0, 0, 0,       /* range 16 */
+	0x00,                            /* no augmentation data */
+	0x00, 0x00, 0x00,
+	0, 0, 0, 0,
+};
+
+static uint64_t creeping_stack[8];
+
+static NORETURN int unwind_creeping_frames(struct unwind_state *st, int mode)
+{
+	(void)mode;
+	unwind_from_exact_pc(CREEP_PC + 4, creeping_stack, st);
+}
+
+START_TEST(test_frames_beyond_what_the_stack_can_hold_end_too_deep)
+{
+	check_and_register(creeping_eh_frame, sizeof creeping_eh_frame);
+	struct unwind_state st = state_for_driver();
+	st.stack_lo = (uintptr_t)creeping_stack;
+	st.stack_hi = (uintptr_t)(creeping_stack + ARRAY_LEN(creeping_stack));
+	ck_assert_int_eq(driver(unwind_creeping_frames, &st, 0), -1);
+	ck_assert_msg(st.end == UNWIND_END_TOO_DEEP, "end %d: %s", st.end, st.why);
+	ck_assert_msg(strstr(st.why, "more than 8 frames in a 64-byte stack") != NULL, "%s", st.why);
+	ck_assert_uint_eq(st.frames, 9);
+}
+END_TEST
+
+/* DW_CFA_GNU_args_size: the row for each pc carries the size last set
+ * before it, and restore_state leaves it alone (as libgcc does). */
+START_TEST(test_args_size_follows_the_cfa_program)
+{
+	static const uint8_t cie[] = { 0x0c, 0x07, 0x08, 0x90, 0x01 }; /* def_cfa rsp+8; rip at cfa-8 */
+	static const uint8_t prog[] = {
+		0x41,             /* advance 1 */
+		0x0e, 0x28,       /* def_cfa_offset 40 (four pushes) */
+		0x2e, 0x20,       /* args_size 32 */
+		0x0a,             /* remember_state */
+		0x42,             /* advance 2: pc 3 */
+		0x2e, 0x10,       /* args_size 16 */
+		0x0e, 0x18,       /* def_cfa_offset 24 */
+		0x0b,             /* restore_state: cfa offset 40 again, args_size stays 16 */
+		0x44,             /* advance 4: pc 7 */
+		0x2e, 0x00,       /* args_size 0 */
+	};
+	struct unwind_fde fde = { .pc_begin = 0x1000, .pc_end = 0x1010, .cie_insns = cie, .cie_end = cie + sizeof cie,
+				  .fde_insns = prog, .fde_end = prog + sizeof prog, .code_align = 1, .data_align = -8,
+				  .ra_reg = DW_RIP };
+	static const struct {
+		uintptr_t pc;
+		uint64_t args_size;
+		int64_t cfa_off;
+	} want[] = { { 0x1000, 0, 8 }, { 0x1001, 32, 40 }, { 0x1002, 32, 40 }, { 0x1003, 16, 40 }, { 0x1006, 16, 40 },
+		     { 0x1007, 0, 40 }, { 0x100f, 0, 40 } };
+	char reason[72];
+	struct uw_diag d = { reason, sizeof reason };
+	for (size_t i = 0; i < ARRAY_LEN(want); i++) {
+		struct uw_row row;
+		ck_assert_msg(uw_cfa_row(&fde, want[i].pc, false, &row, &d), "%s", reason);
+		ck_assert_msg(row.args_size == want[i].args_size && row.cfa_off == want[i].cfa_off,
+			      "pc %#lx: args_size %lu cfa+%ld", (unsigned long)want[i].pc, (unsigned long)row.args_size,
+			      (long)row.cfa_off);
+	}
 }
 END_TEST
 
@@ -518,7 +612,9 @@ static Suite *unwind_suite(void)
 	tcase_add_test(u, test_a_stack_outside_the_bounds_ends_with_bad_stack);
 	tcase_add_test(u, test_a_smashed_return_address_ends_with_no_fde);
 	tcase_add_test(u, test_a_looping_fake_stack_ends_with_bad_stack_at_its_top);
-	tcase_add_test(u, test_an_endless_fake_stack_ends_too_deep);
+	tcase_add_test(u, test_a_fake_stack_of_1100_frames_is_walked_to_its_top);
+	tcase_add_test(u, test_frames_beyond_what_the_stack_can_hold_end_too_deep);
+	tcase_add_test(u, test_args_size_follows_the_cfa_program);
 	tcase_add_test(u, test_a_signal_frame_with_expressions_hands_over_an_exact_pc);
 	tcase_add_test(u, test_personality_reports_a_fatal_phase_error);
 	suite_add_tcase(s, u);

@@ -1,0 +1,111 @@
+/* The runtime compilers assume: calls gcc and clang emit by themselves for
+ * cells built with tools/cell.flags, which no cell source names. Probed
+ * with both compilers at -O0..-O3 and -Os (docs/cells.md lists them):
+ *   - abort: clang calls it in the landing pads of cleanups, where a
+ *     cleanup's own call might unwind ("terminate");
+ *   - __divti3 __modti3 __udivti3 __umodti3 (both), __divmodti4 and
+ *     __udivmodti4 (gcc from -O2): division of __int128;
+ *   - __popcountdi2: gcc's __builtin_popcount* without a popcnt instruction;
+ *   - memcpy memset memmove memcmp strlen: in string.c.
+ * Beside string.c; exported for every cell (exports.c). This code must not
+ * itself make the calls it implements: it divides with divq only. */
+#include "export.h"
+#include "klib.h"
+#include "panic.h"
+#include "runtime.h"
+
+void abort(void)
+{
+	panic("abort() called from %p", __builtin_return_address(0));
+}
+
+static uint64_t hi64(rt_u128 x) { return (uint64_t)(x >> 64); }
+
+/* (hi:lo) / d with hi < d, so that the quotient fits in 64 bits. */
+static uint64_t divq(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
+{
+	uint64_t q, r;
+	__asm__("divq %[d]" : "=a"(q), "=d"(r) : [d] "rm"(d), "a"(lo), "d"(hi));
+	*rem = r;
+	return q;
+}
+
+/* Hacker's Delight, 9-5 ("udivdi3"), one word size up. */
+rt_u128 __udivmodti4(rt_u128 a, rt_u128 b, rt_u128 *rem)
+{
+	rt_u128 q;
+	uint64_t r64;
+	if (!b)
+		panic("128-bit division by zero (called from %p)", __builtin_return_address(0));
+	if (!hi64(b)) {
+		uint64_t d = (uint64_t)b, qhi = 0, top = hi64(a);
+		if (top >= d) { /* two digits: the high one first */
+			qhi = top / d;
+			top %= d;
+		}
+		q = (rt_u128)qhi << 64 | divq(top, (uint64_t)a, d, &r64);
+		if (rem)
+			*rem = r64;
+		return q;
+	}
+	/* A divisor of 65 bits or more: the quotient fits in 64 bits. Divide
+	 * a/2 by b's top 64 bits (normalised), undo both, and correct by one. */
+	unsigned s = (unsigned)__builtin_clzll(hi64(b));
+	uint64_t b_top = hi64(b << s);
+	rt_u128 half = a >> 1;
+	uint64_t q1 = divq(hi64(half), (uint64_t)half, b_top, &r64);
+	uint64_t q0 = (uint64_t)(((rt_u128)q1 << s) >> 63);
+	if (q0)
+		q0--;
+	if (a - (rt_u128)q0 * b >= b)
+		q0++;
+	if (rem)
+		*rem = a - (rt_u128)q0 * b;
+	return q0;
+}
+
+rt_u128 __udivti3(rt_u128 a, rt_u128 b) { return __udivmodti4(a, b, NULL); }
+
+rt_u128 __umodti3(rt_u128 a, rt_u128 b)
+{
+	rt_u128 r;
+	(void)__udivmodti4(a, b, &r);
+	return r;
+}
+
+/* Magnitudes in unsigned arithmetic, so the minimum value negates safely. */
+static rt_u128 magnitude(rt_i128 x) { return x < 0 ? -(rt_u128)x : (rt_u128)x; }
+
+rt_i128 __divmodti4(rt_i128 a, rt_i128 b, rt_i128 *rem)
+{
+	rt_u128 r, q = __udivmodti4(magnitude(a), magnitude(b), &r);
+	if (rem)
+		*rem = (rt_i128)(a < 0 ? -r : r);
+	return (rt_i128)((a < 0) != (b < 0) ? -q : q);
+}
+
+rt_i128 __divti3(rt_i128 a, rt_i128 b) { return __divmodti4(a, b, NULL); }
+
+rt_i128 __modti3(rt_i128 a, rt_i128 b)
+{
+	rt_i128 r;
+	(void)__divmodti4(a, b, &r);
+	return r;
+}
+
+int __popcountdi2(unsigned long x)
+{
+	x = x - ((x >> 1) & 0x5555555555555555ul);
+	x = (x & 0x3333333333333333ul) + ((x >> 2) & 0x3333333333333333ul);
+	x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0ful;
+	return (int)((x * 0x0101010101010101ul) >> 56);
+}
+
+EXPORT_APP(abort);
+EXPORT_APP(__divti3);
+EXPORT_APP(__modti3);
+EXPORT_APP(__divmodti4);
+EXPORT_APP(__udivti3);
+EXPORT_APP(__umodti3);
+EXPORT_APP(__udivmodti4);
+EXPORT_APP(__popcountdi2);

@@ -1,0 +1,221 @@
+/* kernel/lib/runtime.c: the calls compilers emit on their own. 128-bit
+ * division against a bit-by-bit long division (this binary's own `/` on
+ * __int128 would call the functions under test), its sign rules, popcount
+ * against a loop, and abort and a zero divisor failing only their task. */
+#include <check.h>
+#include <string.h>
+
+#include "fault.h"
+#include "kernel/lib/runtime.h"
+#include "task.h"
+#include "tboot.h"
+
+#include <valgrind/valgrind.h>
+/* Random cases: fewer under valgrind, which is ~50x slower (Check's timeout). */
+#define ROUNDS(n) (RUNNING_ON_VALGRIND ? (n) / 50 : (n))
+
+typedef rt_u128 u128;
+typedef rt_i128 i128;
+#define U128(hi, lo) ((u128)(hi) << 64 | (u128)(lo))
+
+/* Restoring division, one bit at a time: shifts, compares and subtractions only. */
+static u128 ref_udivmod(u128 a, u128 b, u128 *rem)
+{
+	u128 q = 0, r = 0;
+	for (int i = 127; i >= 0; i--) {
+		r = r << 1 | ((a >> i) & 1);
+		if (r >= b) {
+			r -= b;
+			q |= (u128)1 << i;
+		}
+	}
+	*rem = r;
+	return q;
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A value of about `bits` significant bits (1..128), so that every path
+ * (one-word and two-word divisors, short and long dividends) is taken. */
+static u128 random_bits(uint64_t *s, unsigned bits)
+{
+	u128 v = U128(xorshift(s), xorshift(s));
+	return bits >= 128 ? v : v & (((u128)1 << bits) - 1);
+}
+
+static void check_udiv(u128 a, u128 b)
+{
+	u128 want_r, got_r;
+	u128 want_q = ref_udivmod(a, b, &want_r);
+	u128 got_q = __udivmodti4(a, b, &got_r);
+	ck_assert_msg(got_q == want_q && got_r == want_r, "%016lx%016lx / %016lx%016lx",
+		      (unsigned long)(a >> 64), (unsigned long)a, (unsigned long)(b >> 64), (unsigned long)b);
+	ck_assert(__udivti3(a, b) == want_q);
+	ck_assert(__umodti3(a, b) == want_r);
+	ck_assert(__udivmodti4(a, b, NULL) == want_q);
+}
+
+START_TEST(test_unsigned_division_matches_long_division)
+{
+	static const u128 edge[] = {
+		1, 2, 3, 7, 10, UINT64_MAX, U128(1, 0), U128(1, 1), U128(UINT64_MAX, 0), U128(0x8000000000000000ul, 0),
+		U128(UINT64_MAX, UINT64_MAX), U128(UINT64_MAX, UINT64_MAX) - 1, U128(0x7fffffffffffffff, UINT64_MAX),
+		U128(1, UINT64_MAX), U128(0x100000000ul, 0), U128(0xffffffff00000000ul, 1),
+	};
+	for (size_t i = 0; i < sizeof edge / sizeof *edge; i++) {
+		check_udiv(0, edge[i]);
+		for (size_t j = 0; j < sizeof edge / sizeof *edge; j++)
+			check_udiv(edge[i], edge[j]);
+	}
+	uint64_t s = 0x9e3779b97f4a7c15ul;
+	for (int n = 0; n < ROUNDS(20000); n++) {
+		u128 b = random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128));
+		if (b)
+			check_udiv(random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128)), b);
+	}
+	/* and two values worked out by hand (Python's big integers) */
+	ck_assert(__udivti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) ==
+		  U128(0x001d208a5a912e31, 0x997c790f3f086b68));
+	ck_assert(__umodti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) == 1);
+}
+END_TEST
+
+START_TEST(test_signed_division_truncates_toward_zero)
+{
+	const i128 min = (i128)((u128)1 << 127), max = (i128)(((u128)1 << 127) - 1);
+	static const struct {
+		i128 a, b, q, r;
+	} cases[] = {
+		{ 7, 2, 3, 1 }, { -7, 2, -3, -1 }, { 7, -2, -3, 1 }, { -7, -2, 3, -1 },
+		{ 0, -5, 0, 0 }, { -1, 1, -1, 0 }, { 6, -3, -2, 0 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		i128 r;
+		ck_assert(__divti3(cases[i].a, cases[i].b) == cases[i].q);
+		ck_assert(__modti3(cases[i].a, cases[i].b) == cases[i].r);
+		ck_assert(__divmodti4(cases[i].a, cases[i].b, &r) == cases[i].q);
+		ck_assert(r == cases[i].r);
+	}
+	ck_assert(__divti3(min, -1) == min); /* wraps, as libgcc's */
+	ck_assert(__modti3(min, -1) == 0);
+	ck_assert(__divti3(min, 1) == min);
+	ck_assert(__divti3(min, max) == -1);
+	ck_assert(__modti3(min, max) == -1);
+	ck_assert(__divti3(max, min) == 0);
+	ck_assert(__modti3(max, min) == max);
+	ck_assert(__divti3(-(i128)U128(3, 0), 3) == -(i128)U128(1, 0));
+	/* Every sign combination of random operands: |q| and |r| are the unsigned results. */
+	uint64_t s = 12345;
+	for (int n = 0; n < ROUNDS(5000); n++) {
+		i128 a = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 127));
+		i128 b = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 127));
+		if (!b)
+			continue;
+		u128 ur, uq = ref_udivmod((u128)a, (u128)b, &ur);
+		for (int sign = 0; sign < 4; sign++) {
+			i128 x = sign & 1 ? -a : a, y = sign & 2 ? -b : b, r;
+			i128 q = __divmodti4(x, y, &r);
+			ck_assert(q == ((sign == 1 || sign == 2) ? -(i128)uq : (i128)uq));
+			ck_assert(r == (sign & 1 ? -(i128)ur : (i128)ur));
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_popcount_counts_set_bits)
+{
+	uint64_t s = 777;
+	ck_assert_int_eq(__popcountdi2(0), 0);
+	ck_assert_int_eq(__popcountdi2(~0ul), 64);
+	ck_assert_int_eq(__popcountdi2(0x8000000000000001ul), 2);
+	for (int n = 0; n < ROUNDS(10000); n++) {
+		uint64_t x = xorshift(&s) >> (n % 64), y = x;
+		int bits = 0;
+		for (; y; y >>= 1)
+			bits += (int)(y & 1);
+		ck_assert_int_eq(__popcountdi2(x), bits);
+	}
+}
+END_TEST
+
+/* --- abort and a zero divisor end only their task -------------------------- */
+static void last_record(const struct fault_record *r, void *arg) { *(const struct fault_record **)arg = r; }
+
+static int64_t calls_abort(void *unused)
+{
+	abort();
+}
+
+static int64_t divides_by_zero(void *unused)
+{
+	volatile u128 zero = 0;
+	return (int64_t)__udivti3(1, zero);
+}
+
+struct failing {
+	int64_t (*fn)(void *);
+	err_t joined;
+	enum task_state state;
+	char detail[96];
+};
+
+static int64_t spawn_failing(struct failing *f)
+{
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	struct task_ref t;
+	char none = 0;
+	if (task_spawn_raw(&o, f->fn, &none, 1, &t))
+		return -1;
+	int64_t v;
+	f->joined = task_join(&t, &v);
+	f->state = task_state(t.t);
+	task_ref_drop(&t);
+	const struct fault_record *r = NULL;
+	fault_log_for_each(last_record, &r);
+	if (r)
+		memcpy(f->detail, r->detail, sizeof f->detail);
+	return 0;
+}
+
+static void check_fails_its_task(int64_t (*fn)(void *), const char *detail)
+{
+	struct failing f = { .fn = fn };
+	ck_assert_int_eq(tboot_run_in_task((int64_t(*)(void *))spawn_failing, &f), 0);
+	ck_assert_int_eq(f.joined, E_FAILED);
+	ck_assert_int_eq(f.state, TASK_FAILED);
+	ck_assert_msg(strstr(f.detail, detail), "fault record '%s', expected '%s'", f.detail, detail);
+}
+
+START_TEST(test_abort_fails_the_calling_task)
+{
+	check_fails_its_task(calls_abort, "abort() called from 0x");
+	check_fails_its_task(divides_by_zero, "128-bit division by zero");
+	/* and the machine goes on: a task still runs */
+	check_fails_its_task(calls_abort, "abort() called from 0x");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("runtime");
+	TCase *arith = tcase_create("arithmetic");
+	tcase_add_test(arith, test_unsigned_division_matches_long_division);
+	tcase_add_test(arith, test_signed_division_truncates_toward_zero);
+	tcase_add_test(arith, test_popcount_counts_set_bits);
+	suite_add_tcase(s, arith);
+	TCase *tasks = tcase_create("tasks");
+	tcase_add_checked_fixture(tasks, tboot_setup_tasks, tboot_teardown_tasks);
+	tcase_add_test(tasks, test_abort_fails_the_calling_task);
+	suite_add_tcase(s, tasks);
+	SRunner *r = srunner_create(s);
+	srunner_run_all(r, CK_NORMAL);
+	int failed = srunner_ntests_failed(r);
+	srunner_free(r);
+	return failed ? 1 : 0;
+}
