@@ -14,7 +14,7 @@
 #include "panic.h"
 #include "runtime.h"
 
-void abort(void)
+void rt_abort(void)
 {
 	panic("abort() called from %p", __builtin_return_address(0));
 }
@@ -31,7 +31,7 @@ static uint64_t divq(uint64_t hi, uint64_t lo, uint64_t d, uint64_t *rem)
 }
 
 /* Hacker's Delight, 9-5 ("udivdi3"), one word size up. */
-rt_u128 __udivmodti4(rt_u128 a, rt_u128 b, rt_u128 *rem)
+rt_u128 rt_udivmodti4(rt_u128 a, rt_u128 b, rt_u128 *rem)
 {
 	rt_u128 q;
 	uint64_t r64;
@@ -64,36 +64,36 @@ rt_u128 __udivmodti4(rt_u128 a, rt_u128 b, rt_u128 *rem)
 	return q0;
 }
 
-rt_u128 __udivti3(rt_u128 a, rt_u128 b) { return __udivmodti4(a, b, NULL); }
+rt_u128 rt_udivti3(rt_u128 a, rt_u128 b) { return rt_udivmodti4(a, b, NULL); }
 
-rt_u128 __umodti3(rt_u128 a, rt_u128 b)
+rt_u128 rt_umodti3(rt_u128 a, rt_u128 b)
 {
 	rt_u128 r;
-	(void)__udivmodti4(a, b, &r);
+	(void)rt_udivmodti4(a, b, &r);
 	return r;
 }
 
 /* Magnitudes in unsigned arithmetic, so the minimum value negates safely. */
 static rt_u128 magnitude(rt_i128 x) { return x < 0 ? -(rt_u128)x : (rt_u128)x; }
 
-rt_i128 __divmodti4(rt_i128 a, rt_i128 b, rt_i128 *rem)
+rt_i128 rt_divmodti4(rt_i128 a, rt_i128 b, rt_i128 *rem)
 {
-	rt_u128 r, q = __udivmodti4(magnitude(a), magnitude(b), &r);
+	rt_u128 r, q = rt_udivmodti4(magnitude(a), magnitude(b), &r);
 	if (rem)
 		*rem = (rt_i128)(a < 0 ? -r : r);
 	return (rt_i128)((a < 0) != (b < 0) ? -q : q);
 }
 
-rt_i128 __divti3(rt_i128 a, rt_i128 b) { return __divmodti4(a, b, NULL); }
+rt_i128 rt_divti3(rt_i128 a, rt_i128 b) { return rt_divmodti4(a, b, NULL); }
 
-rt_i128 __modti3(rt_i128 a, rt_i128 b)
+rt_i128 rt_modti3(rt_i128 a, rt_i128 b)
 {
 	rt_i128 r;
-	(void)__divmodti4(a, b, &r);
+	(void)rt_divmodti4(a, b, &r);
 	return r;
 }
 
-int __popcountdi2(unsigned long x)
+int rt_popcountdi2(unsigned long x)
 {
 	x = x - ((x >> 1) & 0x5555555555555555ul);
 	x = (x & 0x3333333333333333ul) + ((x >> 2) & 0x3333333333333333ul);
@@ -101,11 +101,11 @@ int __popcountdi2(unsigned long x)
 	return (int)((x * 0x0101010101010101ul) >> 56);
 }
 
-EXPORT_APP(abort);
-EXPORT_APP(__divti3);
-EXPORT_APP(__modti3);
-EXPORT_APP(__divmodti4);
-EXPORT_APP(__udivti3);
-EXPORT_APP(__umodti3);
-EXPORT_APP(__udivmodti4);
-EXPORT_APP(__popcountdi2);
+EXPORT_AS(rt_abort, "abort", EXPORT_CLASS_APP);
+EXPORT_AS(rt_divti3, "__divti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_modti3, "__modti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_divmodti4, "__divmodti4", EXPORT_CLASS_APP);
+EXPORT_AS(rt_udivti3, "__udivti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_umodti3, "__umodti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_udivmodti4, "__udivmodti4", EXPORT_CLASS_APP);
+EXPORT_AS(rt_popcountdi2, "__popcountdi2", EXPORT_CLASS_APP);

@@ -53,12 +53,12 @@ static void check_udiv(u128 a, u128 b)
 {
 	u128 want_r, got_r;
 	u128 want_q = ref_udivmod(a, b, &want_r);
-	u128 got_q = __udivmodti4(a, b, &got_r);
+	u128 got_q = rt_udivmodti4(a, b, &got_r);
 	ck_assert_msg(got_q == want_q && got_r == want_r, "%016lx%016lx / %016lx%016lx",
 		      (unsigned long)(a >> 64), (unsigned long)a, (unsigned long)(b >> 64), (unsigned long)b);
-	ck_assert(__udivti3(a, b) == want_q);
-	ck_assert(__umodti3(a, b) == want_r);
-	ck_assert(__udivmodti4(a, b, NULL) == want_q);
+	ck_assert(rt_udivti3(a, b) == want_q);
+	ck_assert(rt_umodti3(a, b) == want_r);
+	ck_assert(rt_udivmodti4(a, b, NULL) == want_q);
 }
 
 START_TEST(test_unsigned_division_matches_long_division)
@@ -80,9 +80,9 @@ START_TEST(test_unsigned_division_matches_long_division)
 			check_udiv(random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128)), b);
 	}
 	/* and two values worked out by hand (Python's big integers) */
-	ck_assert(__udivti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) ==
+	ck_assert(rt_udivti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) ==
 		  U128(0x001d208a5a912e31, 0x997c790f3f086b68));
-	ck_assert(__umodti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) == 1);
+	ck_assert(rt_umodti3(U128(0x0123456789abcdef, 0xfedcba9876543211), 10) == 1);
 }
 END_TEST
 
@@ -97,19 +97,19 @@ START_TEST(test_signed_division_truncates_toward_zero)
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
 		i128 r;
-		ck_assert(__divti3(cases[i].a, cases[i].b) == cases[i].q);
-		ck_assert(__modti3(cases[i].a, cases[i].b) == cases[i].r);
-		ck_assert(__divmodti4(cases[i].a, cases[i].b, &r) == cases[i].q);
+		ck_assert(rt_divti3(cases[i].a, cases[i].b) == cases[i].q);
+		ck_assert(rt_modti3(cases[i].a, cases[i].b) == cases[i].r);
+		ck_assert(rt_divmodti4(cases[i].a, cases[i].b, &r) == cases[i].q);
 		ck_assert(r == cases[i].r);
 	}
-	ck_assert(__divti3(min, -1) == min); /* wraps, as libgcc's */
-	ck_assert(__modti3(min, -1) == 0);
-	ck_assert(__divti3(min, 1) == min);
-	ck_assert(__divti3(min, max) == -1);
-	ck_assert(__modti3(min, max) == -1);
-	ck_assert(__divti3(max, min) == 0);
-	ck_assert(__modti3(max, min) == max);
-	ck_assert(__divti3(-(i128)U128(3, 0), 3) == -(i128)U128(1, 0));
+	ck_assert(rt_divti3(min, -1) == min); /* wraps, as libgcc's */
+	ck_assert(rt_modti3(min, -1) == 0);
+	ck_assert(rt_divti3(min, 1) == min);
+	ck_assert(rt_divti3(min, max) == -1);
+	ck_assert(rt_modti3(min, max) == -1);
+	ck_assert(rt_divti3(max, min) == 0);
+	ck_assert(rt_modti3(max, min) == max);
+	ck_assert(rt_divti3(-(i128)U128(3, 0), 3) == -(i128)U128(1, 0));
 	/* Every sign combination of random operands: |q| and |r| are the unsigned results. */
 	uint64_t s = 12345;
 	for (int n = 0; n < ROUNDS(5000); n++) {
@@ -120,7 +120,7 @@ START_TEST(test_signed_division_truncates_toward_zero)
 		u128 ur, uq = ref_udivmod((u128)a, (u128)b, &ur);
 		for (int sign = 0; sign < 4; sign++) {
 			i128 x = sign & 1 ? -a : a, y = sign & 2 ? -b : b, r;
-			i128 q = __divmodti4(x, y, &r);
+			i128 q = rt_divmodti4(x, y, &r);
 			ck_assert(q == ((sign == 1 || sign == 2) ? -(i128)uq : (i128)uq));
 			ck_assert(r == (sign & 1 ? -(i128)ur : (i128)ur));
 		}
@@ -131,15 +131,15 @@ END_TEST
 START_TEST(test_popcount_counts_set_bits)
 {
 	uint64_t s = 777;
-	ck_assert_int_eq(__popcountdi2(0), 0);
-	ck_assert_int_eq(__popcountdi2(~0ul), 64);
-	ck_assert_int_eq(__popcountdi2(0x8000000000000001ul), 2);
+	ck_assert_int_eq(rt_popcountdi2(0), 0);
+	ck_assert_int_eq(rt_popcountdi2(~0ul), 64);
+	ck_assert_int_eq(rt_popcountdi2(0x8000000000000001ul), 2);
 	for (int n = 0; n < ROUNDS(10000); n++) {
 		uint64_t x = xorshift(&s) >> (n % 64), y = x;
 		int bits = 0;
 		for (; y; y >>= 1)
 			bits += (int)(y & 1);
-		ck_assert_int_eq(__popcountdi2(x), bits);
+		ck_assert_int_eq(rt_popcountdi2(x), bits);
 	}
 }
 END_TEST
@@ -149,13 +149,13 @@ static void last_record(const struct fault_record *r, void *arg) { *(const struc
 
 static int64_t calls_abort(void *unused)
 {
-	abort();
+	rt_abort();
 }
 
 static int64_t divides_by_zero(void *unused)
 {
 	volatile u128 zero = 0;
-	return (int64_t)__udivti3(1, zero);
+	return (int64_t)rt_udivti3(1, zero);
 }
 
 struct failing {

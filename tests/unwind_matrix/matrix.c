@@ -9,6 +9,7 @@
  * recursion's order) and notes one line; `call <cell>_log` prints the notes
  * once the task has ended (so no other output interleaves with them), and
  * the test compares the exact sequence. */
+#include "cell.h"
 #include "klib.h"
 #include "task.h"
 
@@ -166,8 +167,8 @@ int UM_CAT(UM_NAME, _run)(int mode)
 }
 
 /* spawn <cell> MODE */
-int64_t UM_CAT(UM_NAME, _main)(const int64_t *args);
-int64_t UM_CAT(UM_NAME, _main)(const int64_t *args) { return UM_CAT(UM_NAME, _run)((int)args[0]); }
+static int64_t um_main(const struct app_args *args) { return UM_CAT(UM_NAME, _run)((int)args->argv[0]); }
+APP_ENTRY(um_main);
 
 /* call <cell>_ready: returns once the spawned chain has reached its leaf
  * (so a kill finds every frame in place), or -1 after about 10 s. */
