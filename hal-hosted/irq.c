@@ -65,6 +65,10 @@ void hosted_signals_init(void)
 	sigaction(SIGALRM, &sa, NULL);
 	sa.sa_flags = SA_RESTART;
 	sa.sa_handler = on_wake;
+	/* A tick must not land inside the wake-up handler: it could divert the
+	 * task into the unwinder from there, whose frames lead into libc's
+	 * signal return, which no unwind information describes. */
+	sigaddset(&sa.sa_mask, SIGALRM);
 	sigaction(SIGUSR1, &sa, NULL);
 }
 

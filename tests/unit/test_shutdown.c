@@ -1,0 +1,259 @@
+/* kernel/task's start and end of the machine on the hosted HAL: every CPU
+ * is up with its idle task (id 0) when tasks_init returns, the boot CPU's
+ * idle loop sees a task end while a CPU-bound task runs, and tasks_fini
+ * ends the tasks still alive in every state (their cleanups run), stops
+ * every CPU and leaves the counters where they were before tasks_init. */
+#include <check.h>
+#include <stdlib.h>
+
+#include "cell.h"
+#include "hal/time.h"
+#include "heap.h"
+#include "hosted.h"
+#include "mm.h"
+#include "task.h"
+#include "tboot.h"
+
+#include <valgrind/valgrind.h>
+
+#define CPUS TBOOT_SMP_CPUS
+
+static void setup(void)
+{
+	tboot_setup_cells();
+	hosted_cpu_init(CPUS);
+	hosted_signals_init();
+}
+
+static void teardown(void) { tboot_teardown_cells(); }
+
+struct counters {
+	size_t frames, pages, blocks, alive;
+};
+
+static struct counters count(void)
+{
+	struct heap_stats h;
+	struct task_stats t;
+	heap_trim();
+	heap_stats(&h);
+	task_stats(&t);
+	return (struct counters){ frames_free_count(), pages_free_count(), h.live_blocks, t.alive };
+}
+
+static void assert_counters_eq(struct counters a, struct counters b)
+{
+	ck_assert_uint_eq(a.frames, b.frames);
+	ck_assert_uint_eq(a.pages, b.pages);
+	ck_assert_uint_eq(a.blocks, b.blocks);
+	ck_assert_uint_eq(a.alive, b.alive);
+}
+
+static bool ended(void *t)
+{
+	enum task_state s = task_state(t);
+	return s == TASK_EXITED || s == TASK_FAILED || s == TASK_KILLED;
+}
+
+/* --- ids and CPUs at boot ----------------------------------------------------------- */
+struct seen {
+	unsigned n, idle, idle_first, cpu_mask, max_id;
+};
+
+static void look(const struct task *t, void *arg)
+{
+	struct seen *s = arg;
+	if (task_is_idle(t)) {
+		s->idle++;
+		s->idle_first += s->n == s->idle - 1; /* no other task listed before it */
+		s->cpu_mask |= 1u << task_cpu(t);
+		s->max_id = task_id(t) > s->max_id ? task_id(t) : s->max_id;
+	}
+	s->n++;
+}
+
+struct num {
+	int64_t x;
+};
+
+static int64_t seven(struct num *unused)
+{
+	(void)unused;
+	return 7;
+}
+
+START_TEST(test_every_idle_task_is_registered_at_boot_with_id_0)
+{
+	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	struct seen s = { 0 };
+	task_for_each(look, &s);
+	ck_assert_uint_eq(s.n, CPUS);
+	ck_assert_uint_eq(s.idle, CPUS);
+	ck_assert_uint_eq(s.idle_first, CPUS);
+	ck_assert_uint_eq(s.cpu_mask, (1u << CPUS) - 1);
+	ck_assert_uint_eq(s.max_id, 0);
+	/* the first task is 1 whatever the number of CPUs */
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	struct num n = { 0 };
+	struct task_ref t;
+	ck_assert_int_eq(TASK_SPAWN(&o, seven, &n, &t), E_OK);
+	ck_assert_uint_eq(task_id(t.t), 1);
+	sched_idle_until(ended, t.t);
+	task_ref_drop(&t);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
+/* Boot and shut down at once, again and again: no CPU is still coming up
+ * (allocating, registering its idle task) when the memory goes. */
+START_TEST(test_immediate_shutdown_after_boot_leaves_nothing)
+{
+	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	ck_assert(tasks_fini());
+	struct counters before = count();
+	for (int i = 0; i < (RUNNING_ON_VALGRIND ? 5 : 50); i++) {
+		ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+		ck_assert_uint_eq(tasks_cpus(), CPUS);
+		ck_assert(tasks_fini());
+	}
+	assert_counters_eq(count(), before);
+}
+END_TEST
+
+/* --- the boot CPU's idle loop --------------------------------------------------------- */
+static volatile int release_busy;
+
+/* Runnable until released (or, if the idle loop never looks, for 20 s:
+ * then the test fails on its state instead of hanging). */
+static int64_t busy_until_released(struct num *unused)
+{
+	(void)unused;
+	uint64_t deadline = hal_time_ns() + 20000000000ull;
+	while (!__atomic_load_n(&release_busy, __ATOMIC_ACQUIRE) && hal_time_ns() < deadline)
+		;
+	return 1;
+}
+
+START_TEST(test_idle_loop_sees_a_task_end_while_another_spins)
+{
+	ck_assert_int_eq(tasks_init(1, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	release_busy = 0;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.cpu = 0;
+	struct num n = { 0 };
+	struct task_ref busy, quick;
+	preempt_disable(); /* a tick would run busy before quick is spawned */
+	ck_assert_int_eq(TASK_SPAWN(&o, busy_until_released, &n, &busy), E_OK);
+	ck_assert_int_eq(TASK_SPAWN(&o, seven, &n, &quick), E_OK);
+	preempt_enable();
+	sched_idle_until(ended, quick.t); /* never returned while busy was runnable */
+	ck_assert_int_eq(task_state(busy.t), TASK_RUNNABLE);
+	int64_t v = 0;
+	ck_assert_int_eq(task_join(&quick, &v), E_OK);
+	ck_assert_int_eq(v, 7);
+	__atomic_store_n(&release_busy, 1, __ATOMIC_RELEASE);
+	sched_idle_until(ended, busy.t);
+	ck_assert_int_eq(task_join(&busy, &v), E_OK);
+	task_ref_drop(&busy);
+	task_ref_drop(&quick);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
+/* --- shutdown with live tasks ----------------------------------------------------------- */
+enum mode { SPIN, SLEEP, BLOCK, MODES };
+static volatile int cleanups[MODES], started[MODES], spins;
+static struct wait_queue never;
+
+struct how {
+	enum mode mode;
+};
+
+static void count_cleanup(enum mode *m) { __atomic_add_fetch(&cleanups[*m], 1, __ATOMIC_RELAXED); }
+
+static bool nobody(void *unused)
+{
+	(void)unused;
+	return false;
+}
+
+static int64_t live_forever(struct how *h)
+{
+	enum mode m __attribute__((cleanup(count_cleanup))) = h->mode;
+	void *held KFREE = kmalloc(64);
+	__atomic_add_fetch(&started[m], 1, __ATOMIC_RELEASE);
+	for (;;) {
+		if (m == SLEEP)
+			(void)task_sleep_ns(1000000);
+		else if (m == BLOCK)
+			(void)!wait_queue_wait_cond(&never, nobody, NULL);
+		else
+			spins++; /* a store may fault: the loop is inside the cleanups' range */
+	}
+	return held != NULL;
+}
+
+static bool all_started(void *expected)
+{
+	const int *n = expected;
+	for (int m = 0; m < MODES; m++)
+		if (__atomic_load_n(&started[m], __ATOMIC_ACQUIRE) < n[m])
+			return false;
+	return true;
+}
+
+/* Memcheck cannot follow the diversion of a running task into the
+ * unwinder (docs/faults.md): under valgrind only sleeping and blocked
+ * tasks are alive at the shutdown. */
+START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
+{
+	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	ck_assert(tasks_fini());
+	struct counters before = count();
+	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	wait_queue_init(&never);
+	int per_mode = CPUS, spinners = RUNNING_ON_VALGRIND ? 0 : per_mode;
+	int expected[MODES] = { [SPIN] = spinners, [SLEEP] = per_mode, [BLOCK] = per_mode };
+	for (int m = 0; m < MODES; m++) {
+		cleanups[m] = started[m] = 0;
+		for (int i = 0; i < expected[m]; i++) {
+			struct task_options o = TASK_OPTIONS_DEFAULT;
+			/* CPU 0 stays free of spinners: the test's idle loop runs there */
+			o.cpu = m == SPIN ? 1 + i % (CPUS - 1) : i % CPUS;
+			struct how h = { (enum mode)m };
+			struct task_ref t;
+			ck_assert_int_eq(TASK_SPAWN(&o, live_forever, &h, &t), E_OK);
+			task_ref_drop(&t); /* the task keeps its own reference while it lives */
+		}
+	}
+	sched_idle_until(all_started, expected);
+	ck_assert(tasks_fini());
+	ck_assert_int_eq(cleanups[SPIN], spinners);
+	ck_assert_int_eq(cleanups[SLEEP], per_mode);
+	ck_assert_int_eq(cleanups[BLOCK], per_mode);
+	assert_counters_eq(count(), before);
+}
+END_TEST
+
+static Suite *shutdown_suite(void)
+{
+	Suite *s = suite_create("shutdown");
+	TCase *c = tcase_create("boot and shutdown");
+	tcase_set_timeout(c, 60);
+	tcase_add_checked_fixture(c, setup, teardown);
+	tcase_add_test(c, test_every_idle_task_is_registered_at_boot_with_id_0);
+	tcase_add_test(c, test_immediate_shutdown_after_boot_leaves_nothing);
+	tcase_add_test(c, test_idle_loop_sees_a_task_end_while_another_spins);
+	tcase_add_test(c, test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu);
+	suite_add_tcase(s, c);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(shutdown_suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
