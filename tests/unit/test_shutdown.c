@@ -235,6 +235,49 @@ START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
 }
 END_TEST
 
+/* A task that cannot be killed (it spins with preemption disabled) makes
+ * tasks_fini give up after its bound, with the CPUs still running and
+ * nothing freed; once the task ends, a second tasks_fini completes. */
+static volatile int let_go, holding;
+
+static int64_t unkillable(struct num *unused)
+{
+	(void)unused;
+	preempt_disable();
+	__atomic_store_n(&holding, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&let_go, __ATOMIC_ACQUIRE))
+		;
+	preempt_enable();
+	return 0;
+}
+
+static bool is_holding(void *unused)
+{
+	(void)unused;
+	return __atomic_load_n(&holding, __ATOMIC_ACQUIRE);
+}
+
+START_TEST(test_shutdown_gives_up_on_a_task_that_cannot_end)
+{
+	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	let_go = holding = 0;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.cpu = 1;
+	struct num n = { 0 };
+	struct task_ref t;
+	ck_assert_int_eq(TASK_SPAWN(&o, unkillable, &n, &t), E_OK);
+	sched_idle_until(is_holding, NULL);
+	ck_assert(!tasks_fini());
+	ck_assert_uint_eq(tasks_cpus(), CPUS); /* nothing was stopped or freed */
+	ck_assert_int_eq(task_state(t.t), TASK_RUNNABLE);
+	__atomic_store_n(&let_go, 1, __ATOMIC_RELEASE);
+	sched_idle_until(ended, t.t);
+	ck_assert_int_eq(task_state(t.t), TASK_EXITED);
+	task_ref_drop(&t);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
 static Suite *shutdown_suite(void)
 {
 	Suite *s = suite_create("shutdown");
@@ -245,6 +288,7 @@ static Suite *shutdown_suite(void)
 	tcase_add_test(c, test_immediate_shutdown_after_boot_leaves_nothing);
 	tcase_add_test(c, test_idle_loop_sees_a_task_end_while_another_spins);
 	tcase_add_test(c, test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu);
+	tcase_add_test(c, test_shutdown_gives_up_on_a_task_that_cannot_end);
 	suite_add_tcase(s, c);
 	return s;
 }
