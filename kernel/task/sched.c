@@ -182,6 +182,15 @@ bool sched_cancel_sleep(struct task *t)
 	return was;
 }
 
+/* A task interrupted outside code with unwind information (hosted: inside
+ * the host C library, writing to the console) cannot be unwound from there;
+ * its kill waits for a tick that finds it back in kernel or cell code. */
+static bool unwindable_at(uintptr_t pc)
+{
+	struct unwind_fde fde;
+	return unwind_find_fde(pc, &fde);
+}
+
 /* The HAL tick, in interrupt context: wake sleepers, and preempt the
  * running task unless it holds a preemption-disabling lock. When the task
  * that runs after it has been asked to die, divert it into the unwinder
@@ -197,7 +206,8 @@ static bool on_tick(struct hal_regs *interrupted)
 	if (c->preempt == 0)
 		schedule();
 	struct task *t = c->current;
-	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0) {
+	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0 &&
+	    unwindable_at(interrupted->rip)) {
 		struct fault_record *r = fault_record(FAULT_KILL, HAL_FAULT_OTHER, interrupted->rip, 0, "killed");
 		return task_divert_to_unwind(interrupted, 0, r);
 	}

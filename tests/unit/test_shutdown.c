@@ -278,6 +278,67 @@ START_TEST(test_shutdown_gives_up_on_a_task_that_cannot_end)
 }
 END_TEST
 
+/* --- a kill that arrives while the task runs code without unwind information --- */
+/* Spins until no_fde_leave is set; no CFI, so no FDE covers it (as for
+ * the host C library a task may be inside when the tick comes). */
+volatile int no_fde_leave;
+void spin_without_fde(void);
+__asm__(".text\n.globl spin_without_fde\n.type spin_without_fde, @function\nspin_without_fde:\n"
+	"1: cmpl $0, no_fde_leave(%rip)\n je 1b\n ret\n.size spin_without_fde, . - spin_without_fde\n");
+
+static volatile int inside, kill_cleanups;
+
+static void count_kill_cleanup(int *unused)
+{
+	(void)unused;
+	__atomic_add_fetch(&kill_cleanups, 1, __ATOMIC_RELAXED);
+}
+
+static int64_t spin_outside_then_inside(struct num *unused)
+{
+	int held __attribute__((cleanup(count_kill_cleanup))) = 1;
+	(void)unused;
+	__atomic_store_n(&inside, 1, __ATOMIC_RELEASE);
+	spin_without_fde();
+	for (;;)
+		task_yield(); /* the kill takes effect here, at a call site */
+	return held;
+}
+
+static bool is_inside(void *unused)
+{
+	(void)unused;
+	return __atomic_load_n(&inside, __ATOMIC_ACQUIRE);
+}
+
+static bool after_50ms(void *deadline) { return hal_time_ns() >= *(uint64_t *)deadline; }
+
+/* The ticks that come while the task is in spin_without_fde must not
+ * divert it there (the unwind would fail and skip every cleanup); the kill
+ * takes effect once it is back in code the unwinder knows. */
+START_TEST(test_kill_waits_for_code_with_unwind_information)
+{
+	ck_assert_int_eq(tasks_init(2, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	no_fde_leave = inside = kill_cleanups = 0;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.cpu = 1;
+	struct num n = { 0 };
+	struct task_ref t;
+	ck_assert_int_eq(TASK_SPAWN(&o, spin_outside_then_inside, &n, &t), E_OK);
+	sched_idle_until(is_inside, NULL);
+	ck_assert_int_eq(task_kill(&t), E_OK);
+	uint64_t deadline = hal_time_ns() + 50000000; /* five ticks of CPU 1 */
+	sched_idle_until(after_50ms, &deadline);
+	ck_assert_int_eq(task_state(t.t), TASK_RUNNABLE);
+	__atomic_store_n(&no_fde_leave, 1, __ATOMIC_RELEASE);
+	sched_idle_until(ended, t.t);
+	ck_assert_int_eq(task_state(t.t), TASK_KILLED);
+	ck_assert_int_eq(kill_cleanups, 1);
+	task_ref_drop(&t);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
 static Suite *shutdown_suite(void)
 {
 	Suite *s = suite_create("shutdown");
@@ -289,6 +350,7 @@ static Suite *shutdown_suite(void)
 	tcase_add_test(c, test_idle_loop_sees_a_task_end_while_another_spins);
 	tcase_add_test(c, test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu);
 	tcase_add_test(c, test_shutdown_gives_up_on_a_task_that_cannot_end);
+	tcase_add_test(c, test_kill_waits_for_code_with_unwind_information);
 	suite_add_tcase(s, c);
 	return s;
 }
