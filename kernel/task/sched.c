@@ -348,14 +348,17 @@ err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
 	stopping = false;
 	ncpus = MAX(1u, MIN(n, MIN(hal_cpu_count(), (unsigned)MAX_CPUS)));
 	tick_hz = hz;
-	for (unsigned id = 0; id < ncpus; id++)
-		if ((e = cpu_prepare(id))) {
-			for (unsigned k = 0; k <= id; k++)
-				cpu_release(k);
-			return e;
-		}
-	if ((e = cpu_go_online(0)))
+	for (unsigned id = 0; id < ncpus && !e; id++)
+		e = cpu_prepare(id);
+	if (!e)
+		e = cpu_go_online(0);
+	if (e) {
+		__atomic_store_n(&cpus[0].online, false, __ATOMIC_RELEASE);
+		for (unsigned id = 0; id < ncpus; id++)
+			cpu_release(id);
+		import_unbind(&sched_table);
 		return e;
+	}
 	task_fail_init();
 	cpus_start();
 	return E_OK;
