@@ -162,11 +162,12 @@ END_TEST
 
 /* --- shutdown with live tasks ----------------------------------------------------------- */
 enum mode { SPIN, SLEEP, BLOCK, MODES };
-static volatile int cleanups[MODES], started[MODES], spins;
+static volatile int cleanups[MODES], started[MODES];
 static struct wait_queue never;
 
 struct how {
 	enum mode mode;
+	volatile int spins;
 };
 
 static void count_cleanup(enum mode *m) { __atomic_add_fetch(&cleanups[*m], 1, __ATOMIC_RELAXED); }
@@ -188,7 +189,7 @@ static int64_t live_forever(struct how *h)
 		else if (m == BLOCK)
 			(void)!wait_queue_wait_cond(&never, nobody, NULL);
 		else
-			spins++; /* a store may fault: the loop is inside the cleanups' range */
+			h->spins++; /* through a pointer, a store may fault: the loop is in the cleanups' range */
 	}
 	return held != NULL;
 }
@@ -220,7 +221,7 @@ START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
 			struct task_options o = TASK_OPTIONS_DEFAULT;
 			/* CPU 0 stays free of spinners: the test's idle loop runs there */
 			o.cpu = m == SPIN ? 1 + i % (CPUS - 1) : i % CPUS;
-			struct how h = { (enum mode)m };
+			struct how h = { (enum mode)m, 0 };
 			struct task_ref t;
 			ck_assert_int_eq(TASK_SPAWN(&o, live_forever, &h, &t), E_OK);
 			task_ref_drop(&t); /* the task keeps its own reference while it lives */
