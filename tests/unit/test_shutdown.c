@@ -203,9 +203,6 @@ static bool all_started(void *expected)
 	return true;
 }
 
-/* Memcheck cannot follow the diversion of a running task into the
- * unwinder (docs/faults.md): under valgrind only sleeping and blocked
- * tasks are alive at the shutdown. */
 START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
 {
 	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
@@ -213,8 +210,8 @@ START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
 	struct counters before = count();
 	ck_assert_int_eq(tasks_init(CPUS, "sched_rr", TBOOT_TICK_HZ), E_OK);
 	wait_queue_init(&never);
-	int per_mode = CPUS, spinners = RUNNING_ON_VALGRIND ? 0 : per_mode;
-	int expected[MODES] = { [SPIN] = spinners, [SLEEP] = per_mode, [BLOCK] = per_mode };
+	int per_mode = CPUS;
+	int expected[MODES] = { [SPIN] = per_mode, [SLEEP] = per_mode, [BLOCK] = per_mode };
 	for (int m = 0; m < MODES; m++) {
 		cleanups[m] = started[m] = 0;
 		for (int i = 0; i < expected[m]; i++) {
@@ -229,7 +226,7 @@ START_TEST(test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu)
 	}
 	sched_idle_until(all_started, expected);
 	ck_assert(tasks_fini());
-	ck_assert_int_eq(cleanups[SPIN], spinners);
+	ck_assert_int_eq(cleanups[SPIN], per_mode);
 	ck_assert_int_eq(cleanups[SLEEP], per_mode);
 	ck_assert_int_eq(cleanups[BLOCK], per_mode);
 	assert_counters_eq(count(), before);
