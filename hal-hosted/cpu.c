@@ -1,5 +1,6 @@
 /* Hosted CPUs: CPU 0 is the process's main thread, CPUs 1..N-1 are host
- * threads started by hal_cpu_start. Halting sleeps for at most a
+ * threads started by hal_cpu_start and joined by hal_cpu_join once their
+ * entry returns. Halting sleeps for at most a
  * millisecond or until a signal (tick or hal_cpu_wake) arrives; power-off
  * is process exit. */
 #define _GNU_SOURCE
@@ -59,8 +60,13 @@ bool hal_cpu_start(unsigned cpu, void (*entry)(unsigned cpu))
 		free(s);
 		return false;
 	}
-	pthread_detach(threads[cpu]);
 	return true;
+}
+
+void hal_cpu_join(unsigned cpu)
+{
+	if (cpu != 0 && cpu < ncpus)
+		pthread_join(threads[cpu], NULL);
 }
 
 void hal_cpu_wake(unsigned cpu)

@@ -28,6 +28,7 @@ bool hal_cpu_start(unsigned cpu, void (*entry)(unsigned cpu))
 }
 
 void hal_cpu_wake(unsigned cpu) { (void)cpu; }
+void hal_cpu_join(unsigned cpu) { (void)cpu; }
 
 void x86_halt_forever(void)
 {

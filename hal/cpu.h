@@ -14,8 +14,13 @@ unsigned hal_cpu_count(void);
 void hal_cpu_halt(void);
 
 /* Starts CPU cpu (1 <= cpu < hal_cpu_count()) running entry(cpu) with
- * interrupts disabled; entry never returns. False if it cannot. */
+ * interrupts disabled. When entry returns, the CPU is off for good. False
+ * if it cannot start. */
 bool hal_cpu_start(unsigned cpu, void (*entry)(unsigned cpu)) __attribute__((warn_unused_result));
+
+/* Waits until CPU cpu, whose entry has returned or is returning, is off and
+ * holds nothing of the HAL's (hosted: its thread is joined). */
+void hal_cpu_join(unsigned cpu);
 
 /* Interrupts a halted CPU so it looks at its run queue again. */
 void hal_cpu_wake(unsigned cpu);

@@ -7,6 +7,7 @@
 #include "export.h"
 #include "fault.h"
 #include "hal/boot.h"
+#include "hal/cpu.h"
 #include "heap.h"
 #include "klib.h"
 #include "mm.h"
@@ -119,7 +120,10 @@ int kernel_main(const struct hal_boot_info *info)
 		return EXIT_BOOT_FAILED;
 	}
 	int status = run_shell(info->commands);
-	tasks_fini();
+	if (!tasks_fini()) {
+		kprintf("theseus: powering off with something still running: nothing is released\n");
+		hal_cpu_poweroff(status);
+	}
 	cells_fini();
 	return status;
 }

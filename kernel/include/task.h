@@ -144,14 +144,21 @@ void preempt_enable(void);
 bool preempt_enabled(void);
 
 /* Boot: tasks on ncpus CPUs (the boot CPU becomes CPU 0's idle task), the
- * named scheduler cell, the timer at hz (0: no preemption). */
+ * named scheduler cell, the timer at hz (0: no preemption). Every CPU is
+ * up and every idle task registered when it returns. */
 err_t tasks_init(unsigned ncpus, const char *sched_cell, unsigned hz) MUST_USE;
-void tasks_fini(void);
+/* Shutdown, on the boot CPU's idle loop: kills the live tasks and lets them
+ * unwind, stops the other CPUs and waits until each is off, then frees the
+ * CPUs' state. False if a task did not end or a CPU did not stop within a
+ * bound (said on the console): something still runs, so the caller must
+ * power off without tearing anything down. */
+bool tasks_fini(void) MUST_USE;
 unsigned tasks_cpus(void);
 /* The scheduler cell in use, and its policy's name. */
 const char *sched_active(void);
 const char *sched_policy_name(void);
-/* The boot CPU's idle loop: runs tasks until done(arg) holds. */
+/* The boot CPU's idle loop: runs tasks until done(arg) holds. done is
+ * checked again whenever a task ends, even while other tasks are runnable. */
 void sched_idle_until(bool (*done)(void *arg), void *arg) NONNULL(1);
 
 #endif

@@ -81,9 +81,12 @@ void sched_finish_switch(void)
 	}
 }
 
-/* The scheduler cell's choice, or the previous task if it can go on, or idle. */
+/* The idle loop when it asked for a turn, else the scheduler cell's
+ * choice, or the previous task if it can go on, or idle. */
 static struct task *pick_next(struct cpu *c, struct task *prev)
 {
+	if (__atomic_load_n(&c->idle_wanted, __ATOMIC_ACQUIRE))
+		return c->idle;
 	struct task *next = CALL(sched_pick_next, hal_cpu_id(), prev);
 	if (!next)
 		next = prev->state == TASK_RUNNABLE ? prev : c->idle;
@@ -186,9 +189,11 @@ bool sched_cancel_sleep(struct task *t)
 static bool on_tick(struct hal_regs *interrupted)
 {
 	struct cpu *c = cpu_this();
-	if (!c->online)
+	if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 		return false;
 	wake_sleepers(c);
+	if (c->idle_every_tick)
+		__atomic_store_n(&c->idle_wanted, true, __ATOMIC_RELEASE);
 	if (c->preempt == 0)
 		schedule();
 	struct task *t = c->current;
@@ -203,48 +208,119 @@ static bool on_tick(struct hal_regs *interrupted)
 /* --- CPUs ---------------------------------------------------------------------- */
 static unsigned tick_hz;
 
-/* The CPU's boot context becomes its idle task. */
-static err_t cpu_up(unsigned id)
+/* A CPU the HAL started comes up well within the first bound; live tasks
+ * unwind and CPUs stop well within the second, unless something cannot
+ * (a cleanup that never returns, a CPU stuck with interrupts off). */
+#define CPU_START_NS 10000000000ull
+#define SHUTDOWN_GRACE_NS 2000000000ull
+
+/* What a CPU needs, allocated by the boot CPU before any other starts: no
+ * CPU allocates while coming up, and every idle task is registered before
+ * tasks_init returns. The CPU's boot context becomes its idle task. */
+static err_t cpu_prepare(unsigned id)
 {
 	struct cpu *c = &cpus[id];
+	*c = (struct cpu){ 0 };
 	list_init(&c->sleepers);
 	c->idle = c->current = task_new_initial(id, "idle");
-	if (!c->scratch)
-		c->scratch = kzalloc(hal_context_size());
-	if (!c->idle || !c->scratch)
-		return E_NOMEM;
-	c->online = true;
+	c->scratch = kzalloc(hal_context_size());
+	return c->idle && c->scratch ? E_OK : E_NOMEM;
+}
+
+/* Frees a CPU's state; the CPU is off or never started. */
+static void cpu_release(unsigned id)
+{
+	struct cpu *c = &cpus[id];
+	if (c->idle)
+		task_reap(c->idle);
+	kfree(c->scratch);
+	c->idle = c->current = NULL;
+	c->scratch = NULL;
+}
+
+/* On the CPU itself: from here on it takes ticks and runs tasks. */
+static err_t cpu_go_online(unsigned id)
+{
+	__atomic_store_n(&cpus[id].online, true, __ATOMIC_RELEASE);
 	if (tick_hz && !hal_timer_start(tick_hz, on_tick))
 		return E_HAL;
 	return E_OK;
 }
 
-/* Runs other tasks until done() holds (or forever): the idle loop. */
+/* One turn of a CPU's idle loop: wake sleepers and run what is runnable.
+ * True if the loop was called back (a task ended while it waits, or a tick
+ * during shutdown) rather than left with nothing to run. */
+static bool idle_turn(struct cpu *c)
+{
+	hal_irq_state_t s = hal_irq_save();
+	__atomic_store_n(&c->idle_wanted, false, __ATOMIC_RELAXED);
+	wake_sleepers(c);
+	schedule();
+	bool called_back = __atomic_load_n(&c->idle_wanted, __ATOMIC_ACQUIRE);
+	hal_irq_restore(s);
+	return called_back;
+}
+
+/* Runs other tasks until done() holds (or until the CPUs stop). */
 static void idle_until(bool (*done)(void *), void *arg)
 {
-	while (!(done && done(arg)) && !stopping) {
-		hal_irq_state_t s = hal_irq_save();
-		wake_sleepers(cpu_this());
-		schedule();
-		hal_irq_restore(s);
-		if (!(done && done(arg)))
+	struct cpu *c = cpu_this();
+	__atomic_store_n(&c->idle_waits, done != NULL, __ATOMIC_RELEASE);
+	while (!(done && done(arg)) && !__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
+		if (!idle_turn(c) && !(done && done(arg)))
 			hal_cpu_halt();
+	__atomic_store_n(&c->idle_waits, false, __ATOMIC_RELEASE);
+}
+
+/* A waiting idle loop only re-checks its condition when it runs, and it
+ * runs only when nothing else is runnable: without this call-back a
+ * CPU-bound task would keep the boot CPU from ever seeing the shell end. */
+void sched_note_task_ended(void)
+{
+	for (unsigned id = 0; id < ncpus; id++) {
+		struct cpu *c = &cpus[id];
+		if (!__atomic_load_n(&c->idle_waits, __ATOMIC_ACQUIRE))
+			continue;
+		__atomic_store_n(&c->idle_wanted, true, __ATOMIC_RELEASE);
+		if (id != hal_cpu_id())
+			hal_cpu_wake(id); /* it switches at its next tick */
 	}
 }
 
+/* A secondary CPU's life: its idle loop until the CPUs stop, then off;
+ * returning hands the CPU back to the HAL (hal_cpu_join). */
 static void secondary_cpu(unsigned id)
 {
-	if (cpu_up(id))
-		panic("cpu %u: cannot start", id);
+	if (cpu_go_online(id))
+		panic("cpu %u: cannot start its timer", id);
 	hal_irq_enable();
 	idle_until(NULL, NULL);
 	hal_irq_state_t off = hal_irq_save();
-	(void)off; /* this CPU stays off until power-off */
+	(void)off; /* off for good: this CPU stops */
 	if (tick_hz)
 		(void)!hal_timer_start(0, NULL);
 	__atomic_store_n(&cpus[id].online, false, __ATOMIC_RELEASE);
-	for (;;)
-		hal_cpu_halt();
+}
+
+/* Starts CPUs 1..ncpus-1 and waits until each is online, so that none is
+ * still coming up when a short session already shuts down. */
+static void cpus_start(void)
+{
+	unsigned started = 1;
+	while (started < ncpus && hal_cpu_start(started, secondary_cpu))
+		started++;
+	if (started < ncpus) {
+		kprintf("theseus: cpu %u did not start; running on %u\n", started, started);
+		for (unsigned id = started; id < ncpus; id++)
+			cpu_release(id);
+		ncpus = started;
+	}
+	uint64_t deadline = hal_time_ns() + CPU_START_NS;
+	for (unsigned id = 1; id < ncpus; id++) {
+		while (!__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE))
+			if (hal_time_ns() > deadline)
+				panic("cpu %u was started but did not come up", id);
+	}
 }
 
 err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
@@ -263,44 +339,84 @@ err_t tasks_init(unsigned n, const char *sched_cell, unsigned hz)
 	stopping = false;
 	ncpus = MAX(1u, MIN(n, MIN(hal_cpu_count(), (unsigned)MAX_CPUS)));
 	tick_hz = hz;
-	if ((e = cpu_up(0)))
+	for (unsigned id = 0; id < ncpus && !e; id++)
+		e = cpu_prepare(id);
+	if (!e)
+		e = cpu_go_online(0);
+	if (e) {
+		__atomic_store_n(&cpus[0].online, false, __ATOMIC_RELEASE);
+		for (unsigned id = 0; id < ncpus; id++)
+			cpu_release(id);
+		import_unbind(&sched_table);
 		return e;
+	}
 	task_fail_init();
-	for (unsigned id = 1; id < ncpus; id++)
-		if (!hal_cpu_start(id, secondary_cpu)) {
-			kprintf("theseus: cpu %u did not start; running on %u\n", id, id);
-			ncpus = id;
-			break;
-		}
+	cpus_start();
 	return E_OK;
 }
 
 void sched_idle_until(bool (*done)(void *), void *arg) { idle_until(done, arg); }
 
-void tasks_fini(void)
+/* Kills every live task and runs them until they have unwound, releasing
+ * what they hold; asks again for a task that a restart made forget. */
+static bool end_live_tasks(struct cpu *c)
 {
-	stopping = true;
+	size_t live = task_kill_all();
+	if (!live)
+		return true;
+	kprintf("theseus: shutdown: ending %zu task(s) still alive\n", live);
+	uint64_t deadline = hal_time_ns() + SHUTDOWN_GRACE_NS;
+	c->idle_every_tick = true; /* a CPU-bound task cannot keep this loop from the deadline */
+	while (live && hal_time_ns() < deadline) {
+		if (!idle_turn(c))
+			hal_cpu_halt();
+		live = task_kill_all();
+	}
+	c->idle_every_tick = false;
+	if (live) {
+		kprintf("theseus: shutdown: %zu task(s) did not end when killed:\n", live);
+		task_print_live();
+	}
+	return live == 0;
+}
+
+/* Stops CPUs 1..ncpus-1 (each leaves its idle loop) and waits until each
+ * is off and handed back to the HAL. */
+static bool stop_secondary_cpus(void)
+{
+	__atomic_store_n(&stopping, true, __ATOMIC_RELEASE);
+	uint64_t deadline = hal_time_ns() + SHUTDOWN_GRACE_NS;
+	for (unsigned id = 1; id < ncpus; id++) {
+		while (__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE) && hal_time_ns() < deadline) {
+			hal_cpu_wake(id);
+			hal_cpu_halt();
+		}
+		if (__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE)) {
+			kprintf("theseus: shutdown: cpu %u did not stop\n", id);
+			return false;
+		}
+		hal_cpu_join(id);
+	}
+	return true;
+}
+
+/* Shutdown, from the boot CPU's idle loop: live tasks end first (unwound,
+ * so their cleanups run), then the other CPUs stop, and only when nothing
+ * runs anywhere is the CPUs' state freed. */
+bool tasks_fini(void)
+{
+	struct cpu *c = &cpus[0];
+	if (hal_cpu_id() != 0 || c->current != c->idle)
+		panic("tasks_fini outside the boot CPU's idle loop");
+	if (!end_live_tasks(c) || !stop_secondary_cpus())
+		return false;
 	if (tick_hz)
 		(void)!hal_timer_start(0, NULL);
-	for (unsigned id = 1; id < ncpus; id++)
-		hal_cpu_wake(id);
-	/* Other CPUs stop at their next idle loop (tasks still on them stop
-	 * with the machine). Once a CPU is off and back on its boot context,
-	 * its idle task can go; this CPU is on its own boot context now. */
-	cpus[0].online = false;
-	for (unsigned id = 0; id < ncpus; id++) {
-		struct cpu *c = &cpus[id];
-		uint64_t deadline = hal_time_ns() + 1000000000ull;
-		while (__atomic_load_n(&c->online, __ATOMIC_ACQUIRE) && hal_time_ns() < deadline)
-			hal_cpu_wake(id);
-		if (!c->online && c->current == c->idle && c->idle) {
-			task_reap(c->idle);
-			c->idle = c->current = NULL;
-			kfree(c->scratch);
-			c->scratch = NULL;
-		}
-	}
+	__atomic_store_n(&c->online, false, __ATOMIC_RELEASE);
+	for (unsigned id = 0; id < ncpus; id++)
+		cpu_release(id);
 	import_unbind(&sched_table);
+	return true;
 }
 
 EXPORT_APP(task_yield);

@@ -11,12 +11,15 @@ static struct {
 	struct spinlock lock;
 	unsigned next_id;
 	struct task_stats stats;
-} reg = { .all = LIST_INIT(reg.all) };
+} reg = { .all = LIST_INIT(reg.all), .next_id = 1 };
 
+/* Ids are for people (ps, join 2): every CPU's idle task is 0, and other
+ * tasks count from 1 in spawn order, so the shell is 1 and its first spawn
+ * 2 however many CPUs run (secondary CPUs come up in parallel with it). */
 void task_registry_add(struct task *t)
 {
 	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
-	t->id = reg.next_id++;
+	t->id = t->idle ? 0 : reg.next_id++;
 	list_push_back(&reg.all, &t->all_link);
 	reg.stats.alive++;
 	reg.stats.spawned++;
@@ -186,6 +189,7 @@ NORETURN void task_end_current(enum task_state how, int64_t value)
 		__atomic_sub_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
 	sched_make_unrunnable(t, how);
 	wait_queue_wake_all(&t->ended);
+	sched_note_task_ended();
 	cpu_this()->dead = t;
 	schedule_final();
 }
@@ -237,6 +241,49 @@ void task_reap(struct task *t)
 	reg.stats.alive--;
 	spin_unlock_irqrestore(&reg.lock, s);
 	task_free(t);
+}
+
+static bool alive(const struct task *t) { return !t->idle && !ended(t); }
+
+size_t task_kill_all(void)
+{
+	size_t first_count = SIZE_MAX;
+	for (;;) {
+		struct task_ref victim = { NULL };
+		size_t live = 0;
+		hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+		struct list *pos;
+		list_for_each(pos, &reg.all) {
+			struct task *t = list_entry(pos, struct task, all_link);
+			live += alive(t);
+			if (alive(t) && !t->kill_requested && !victim.t) {
+				victim.t = t;
+				victim = task_ref_clone(&victim);
+			}
+		}
+		spin_unlock_irqrestore(&reg.lock, s);
+		if (first_count == SIZE_MAX)
+			first_count = live; /* killed ones may end while we go on */
+		if (!victim.t)
+			return first_count;
+		/* E_INVAL when it ended meanwhile; a restart clears the request,
+		 * and the next call asks again. */
+		(void)!task_kill(&victim);
+		task_ref_drop(&victim);
+	}
+}
+
+void task_print_live(void)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	struct list *pos;
+	list_for_each(pos, &reg.all) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (alive(t))
+			kprintf("  task %u (%s) %s on cpu %d%s\n", t->id, t->name, task_state_name(t->state), t->cpu,
+				t->unwinding ? ", unwinding" : "");
+	}
+	spin_unlock_irqrestore(&reg.lock, s);
 }
 
 struct task_ref task_current_ref(void)

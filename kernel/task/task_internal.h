@@ -50,7 +50,10 @@ struct cpu {
 	struct list sleepers; /* by wake_at */
 	struct spinlock lock; /* sleepers */
 	uint64_t switches;
-	bool online;
+	bool online;         /* from its first idle loop until it stops; atomic */
+	bool idle_waits;     /* its idle loop waits for a condition (sched_idle_until) */
+	bool idle_wanted;    /* the next switch goes to its idle loop; atomic */
+	bool idle_every_tick; /* shutdown: the idle loop runs at every tick */
 	struct hal_context *scratch; /* where a task that will not resume saves its registers */
 };
 
@@ -69,6 +72,8 @@ bool sched_cancel_sleep(struct task *t);
 bool wait_queue_cancel(struct task *t);
 /* Switches away for good (the task ended or restarts from a fresh context). */
 NORETURN void schedule_final(void);
+/* A task ended: idle loops waiting for a condition look at it again. */
+void sched_note_task_ended(void);
 
 /* fail.c */
 void task_fail_init(void);
@@ -90,5 +95,10 @@ void task_registry_add(struct task *t);
 struct task *task_new_initial(unsigned cpu, const char *name); /* a CPU's boot context */
 /* Releases what an ended task holds; the last reference frees it. */
 void task_reap(struct task *t);
+/* Shutdown: asks every live task (not idle, not ended) that has not been
+ * asked yet to die; returns how many were alive when called. */
+size_t task_kill_all(void);
+/* Names the live tasks on the console (a shutdown that cannot finish). */
+void task_print_live(void);
 
 #endif

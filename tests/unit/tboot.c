@@ -57,7 +57,7 @@ void tboot_setup_tasks_smp(void) { tboot_setup_tasks_on(TBOOT_SMP_CPUS); }
 
 void tboot_teardown_tasks(void)
 {
-	tasks_fini();
+	ck_assert_msg(tasks_fini(), "tasks did not end or CPUs did not stop");
 	tboot_teardown_cells();
 }
 

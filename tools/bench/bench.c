@@ -489,7 +489,8 @@ static void boot(const char *cell_dir)
 
 static void shutdown(void)
 {
-	tasks_fini();
+	if (!tasks_fini())
+		exit(1); /* something still runs: no teardown */
 	cells_fini();
 	mm_fini();
 	hosted_cells_fini(&info);
