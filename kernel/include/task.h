@@ -4,8 +4,10 @@
  * references (struct task_ref), never by raw ids in APIs.
  *
  * One entry point per action: task_spawn (TASK_SPAWN checks the entry's
- * type), task_yield, task_sleep_ns, task_block/task_unblock, task_exit,
- * task_join, and the per-CPU scheduler loop sched_run_cpu. */
+ * type), task_yield, task_sleep_ns, wait queues (wait_queue_wait_cond /
+ * wait_queue_wake_*), task_exit, task_kill, task_join; tasks_init and
+ * tasks_fini bring every CPU up and down, and the boot CPU idles in
+ * sched_idle_until. */
 #ifndef KERNEL_TASK_H
 #define KERNEL_TASK_H
 #include <stdbool.h>
