@@ -78,5 +78,6 @@ void hal_cpu_wake(unsigned cpu)
 void hal_cpu_poweroff(int status)
 {
 	fflush(NULL);
+	hosted_console_restore();
 	_exit(status); /* other CPUs stop with the process, wherever they are */
 }

@@ -49,6 +49,7 @@ static void on_fault(int sig, siginfo_t *si, void *uc_v)
 			 sig, (unsigned long)f.regs.rip, (unsigned long)f.addr);
 	if (n > 0)
 		(void)!write(STDERR_FILENO, msg, (size_t)n);
+	hosted_console_restore();
 	_exit(FAULT_EXIT_STATUS);
 }
 

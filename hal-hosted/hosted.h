@@ -45,6 +45,9 @@ void hosted_regs_from(const void *ucontext, struct hal_regs *out);
 void hosted_regs_to(const struct hal_regs *in, void *ucontext);
 
 void hosted_console_init(void);
+/* Puts the terminal's modes back if raw input changed them; async-signal-
+ * safe, for every path that ends the process. */
+void hosted_console_restore(void);
 void hosted_fault_init(void);
 
 /* Parses "256M", "1G", "65536K" or bytes. */

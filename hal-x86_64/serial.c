@@ -1,6 +1,7 @@
-/* The console on COM1 (115200 8N1): polled output with LF -> CRLF, polled
- * input with CR -> LF, echo and backspace so a person at the serial line
- * sees what they type. */
+/* The console on COM1 (115200 8N1): polled output with LF -> CRLF. Input
+ * is polled too: cooked, CR becomes LF and bytes are echoed (with
+ * backspace erasing) so a person at the serial line sees what they type;
+ * raw, bytes pass as they arrive for the shell's own line editor. */
 #include "hal/console.h"
 #include "x86.h"
 
@@ -42,9 +43,13 @@ void hal_console_write(const char *buf, size_t len)
 	}
 }
 
-int hal_console_getc(void)
+static bool raw_input;
+
+/* Cooked input's translation and echo of one received byte. */
+static int serial_cook(int c)
 {
-	int c = serial_getc();
+	if (raw_input)
+		return c;
 	if (c == '\r')
 		c = '\n';
 	if (c == 0x7f || c == '\b') {
@@ -56,4 +61,20 @@ int hal_console_getc(void)
 	return c;
 }
 
+int hal_console_getc(void) { return serial_cook(serial_getc()); }
+
+/* LSR bit 0: the receive buffer holds a byte. */
+int hal_console_poll(void)
+{
+	if (!(inb(COM1 + 5) & 0x01))
+		return HAL_CONSOLE_NONE;
+	return serial_cook(inb(COM1));
+}
+
 bool hal_console_interactive(void) { return true; }
+
+bool hal_console_raw(bool on)
+{
+	raw_input = on;
+	return true;
+}

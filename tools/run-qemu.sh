@@ -1,8 +1,9 @@
 #!/bin/sh
 # run-qemu.sh BUILD_DIR [--iso]
 # Boots the bare-metal theseus-c in QEMU with the shell on this terminal
-# (serial on stdio; `exit` powers off). Every cell object of BUILD_DIR/cells
-# is a boot module; with --iso, boots BUILD_DIR/theseus.iso instead.
+# (serial on stdio; `exit` powers off, Ctrl-A x quits QEMU). Every cell
+# object of BUILD_DIR/cells is a boot module; with --iso, boots
+# BUILD_DIR/theseus.iso instead.
 set -eu
 build=$1
 if [ "${2:-}" = "--iso" ]; then
@@ -12,5 +13,8 @@ else
 	for o in "$build"/cells/*.o; do modules="$modules,$o"; done
 	set -- -kernel "$build/theseus-x86_64.elf32" -initrd "$modules"
 fi
-exec qemu-system-x86_64 "$@" -m 256M -serial stdio -display none -no-reboot -monitor none \
+# signal=off: ^C goes to the guest shell (it ends the foreground task there);
+# mux=on: Ctrl-A x still quits QEMU.
+exec qemu-system-x86_64 "$@" -m 256M -chardev stdio,id=con,mux=on,signal=off -serial chardev:con \
+	-display none -no-reboot -monitor none \
 	-device isa-debug-exit,iobase=0xf4,iosize=0x04

@@ -255,7 +255,7 @@ bool cmd_call(struct shell *sh, const struct shell_args *a)
 		return false;
 	}
 	int64_t ret = 0;
-	e = task_join(&t, &ret);
+	e = shell_wait_foreground(sh, &t, &ret);
 	task_ref_drop(&t);
 	if (e) {
 		shell_error("call", "%s failed ('faults' shows why)", name);

@@ -322,7 +322,7 @@ bool cmd_join(struct shell *sh, const struct shell_args *a)
 		return false;
 	}
 	int64_t value = 0;
-	err_t e = task_join(&ref, &value);
+	err_t e = shell_wait_foreground(sh, &ref, &value);
 	if (e && task_state(ref.t) != TASK_FAILED) /* killed: say so */
 		kprintf("task %llu failed (%s)\n", (unsigned long long)id, task_state_name(task_state(ref.t)));
 	else if (e)

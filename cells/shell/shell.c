@@ -14,8 +14,6 @@
 
 CELL_INFO("shell", CELL_KERNEL, 1);
 
-#define SHELL_LINE_MAX 4096
-
 static bool cmd_help(struct shell *sh, const struct shell_args *a);
 static bool cmd_exit(struct shell *sh, const struct shell_args *a);
 
@@ -81,6 +79,8 @@ static bool cmd_exit(struct shell *sh, const struct shell_args *a)
 }
 
 /* --- running one command ------------------------------------------------------ */
+
+const char *shell_cmd_name(size_t i) { return i < ARRAY_LEN(shell_cmds) ? shell_cmds[i].name : NULL; }
 
 static const struct shell_cmd *shell_cmd_find(const char *name)
 {
@@ -199,30 +199,76 @@ static bool console_read_line(char *buf, size_t cap, bool *too_long)
 	return c >= 0 || len > 0 || *too_long;
 }
 
-static void shell_run_console(struct shell *sh)
+/* Lines as they come, for a script or a pipe on stdin (or a console that
+ * cannot go raw): no editing, no echo of our own. */
+static void shell_read_plain(struct shell *sh)
 {
 	char *line = kmalloc(SHELL_LINE_MAX);
 	if (!line) {
 		shell_error("shell", "out of memory for the line buffer");
+		sh->failed = true;
 		return;
 	}
-	bool interactive = console_interactive();
 	while (!sh->exiting) {
-		if (interactive)
+		if (sh->interactive)
 			kprintf(SHELL_PROMPT);
 		bool too_long;
 		if (!console_read_line(line, SHELL_LINE_MAX, &too_long))
 			break;
-		if (too_long)
+		if (too_long) {
 			shell_error("shell", "line longer than %d bytes ignored", SHELL_LINE_MAX - 1);
-		else
+			sh->failed = true;
+		} else {
 			shell_run_text(sh, line);
+		}
 	}
-	if (interactive && !sh->exiting)
+	if (sh->interactive && !sh->exiting)
 		kprintf("\n"); /* end the prompt line after ^D */
 	kfree(line);
 }
 
+/* Cleanups: raw input ends and the editor goes on every way out of
+ * shell_read_edited, an unwind of the shell task included. */
+static void console_raw_end(bool *raw)
+{
+	if (*raw)
+		(void)console_raw(false);
+}
+
+static void shell_editor_end(struct shell **sh)
+{
+	line_edit_free((*sh)->le);
+	(*sh)->le = NULL;
+}
+
+/* Lines from a person at a terminal or serial line, through the line
+ * editor; false (nothing read) if the console cannot go raw. */
+static bool shell_read_edited(struct shell *sh)
+{
+	bool raw CLEANUP(console_raw_end) = console_raw(true);
+	if (!raw)
+		return false;
+	struct shell *editing CLEANUP(shell_editor_end) = sh;
+	sh->le = line_edit_new();
+	if (!sh->le)
+		return false;
+	const char *line;
+	while (!sh->exiting && (line = line_edit_read(sh->le, SHELL_PROMPT)))
+		shell_run_text(sh, line);
+	if (!sh->exiting)
+		kprintf("\n"); /* end the prompt line after ^D */
+	return true;
+}
+
+static void shell_run_console(struct shell *sh)
+{
+	sh->interactive = console_interactive();
+	if (!sh->interactive || !shell_read_edited(sh))
+		shell_read_plain(sh);
+}
+
+/* The exit status: exit's, or 1 if a command of a script, -c text or
+ * piped input failed; a person at the console sees each failure instead. */
 int shell_main(const char *commands)
 {
 	struct shell sh = { .echo = commands != NULL };
@@ -233,5 +279,5 @@ int shell_main(const char *commands)
 	shell_tasks_release(&sh);
 	if (sh.exiting)
 		return sh.exit_status;
-	return commands && sh.failed ? 1 : 0;
+	return sh.failed && !sh.interactive ? 1 : 0;
 }

@@ -8,6 +8,7 @@
 
 #include "cell.h"
 #include "compiler.h"
+#include "console.h"
 #include "heap.h"
 #include "task.h"
 
@@ -16,11 +17,8 @@
  * Returns 0, 1 if a command of a commands text failed, or exit's status. */
 int shell_main(const char *commands);
 
-/* Console input, exported by the nano_core. */
-extern int console_getc(void);          /* next byte, or -1 at end of input */
-extern bool console_interactive(void);  /* a person is typing: prompt */
-
 #define SHELL_PROMPT "theseus> "
+#define SHELL_LINE_MAX 4096
 #define SHELL_MAX_WORDS 16
 #define SHELL_MAX_TASKS 32      /* spawned and not yet joined */
 #define SHELL_SPAWN_MAX_ARGS APP_MAX_ARGS /* integers passed to a spawned app entry */
@@ -42,9 +40,13 @@ struct shell_args {
 const char *shell_tokenize(const char *line, struct shell_args *out) NONNULL(1, 2) MUST_USE;
 void shell_args_free(struct shell_args *a) NONNULL(1);
 
+struct line_edit;
+
 /* What one run of the shell carries from command to command. */
 struct shell {
 	bool echo;       /* print "theseus> cmd" before running cmd */
+	bool interactive; /* reading what a person types at the console */
+	struct line_edit *le; /* the line editor, while the console is raw */
 	bool failed;     /* some command failed */
 	bool exiting;    /* `exit` ran */
 	int exit_status; /* its status */
@@ -60,6 +62,39 @@ struct shell_cmd {
 	shell_handler run;  /* true on success */
 	const char *help;
 };
+
+/* The name of command i of the command table, NULL past its end. */
+const char *shell_cmd_name(size_t i);
+
+/* line_edit.c: reading lines from a console in raw mode, with editing keys,
+ * history and Tab completion. */
+void line_edit_free(struct line_edit *le);
+struct line_edit *line_edit_new(void) ALLOCATOR(line_edit_free) MUST_USE;
+/* Prompts and reads one line: it stays valid until the next read. NULL at
+ * the end of input (^D on an empty line, or the console closed). */
+const char *line_edit_read(struct line_edit *le, const char *prompt) NONNULL(1, 2);
+/* A byte typed while a command ran, to be read before the console; only
+ * while there is room (the caller leaves the rest in the console). */
+bool line_edit_typeahead_room(const struct line_edit *le) NONNULL(1);
+void line_edit_typeahead(struct line_edit *le, int c) NONNULL(1);
+
+/* complete.c: what Tab offers for the word that ends at pos in line
+ * (NUL-terminated): command names first, then cell names (load, unload,
+ * syms, deps, spawn) or function names (call). */
+struct shell_completion {
+	size_t word_start; /* the word being completed is line[word_start, pos) */
+	const char *first; /* the first match, NULL if none */
+	size_t common;     /* length of the prefix all matches share */
+	size_t n;          /* distinct matches */
+	bool list;         /* also print each match */
+	size_t column;     /* where the listing's line has reached */
+};
+void shell_complete(const char *line, size_t pos, struct shell_completion *c) NONNULL(1, 3);
+
+/* foreground.c: waits for t like task_join. At a terminal (sh->le set) it
+ * reads the console meanwhile: ^C kills t, which unwinds, and other bytes
+ * wait for the next line. */
+err_t shell_wait_foreground(struct shell *sh, const struct task_ref *t, int64_t *value) NONNULL(1, 2, 3) MUST_USE;
 
 /* Prints "<cmd>: <message>" as one line. */
 void shell_error(const char *cmd, const char *fmt, ...) PRINTF_LIKE(2, 3);

@@ -9,11 +9,18 @@
 #include "hal/irq.h"
 #include "hal/time.h"
 
+_Static_assert(CONSOLE_EOF == HAL_CONSOLE_EOF && CONSOLE_NONE == HAL_CONSOLE_NONE,
+	       "console.h passes the HAL's input codes through unchanged");
+
 int console_getc(void) { return hal_console_getc(); }
+int console_poll(void) { return hal_console_poll(); }
 bool console_interactive(void) { return hal_console_interactive(); }
+bool console_raw(bool on) { return hal_console_raw(on); }
 
 EXPORT_KERNEL(console_getc);
+EXPORT_KERNEL(console_poll);
 EXPORT_KERNEL(console_interactive);
+EXPORT_KERNEL(console_raw);
 EXPORT_KERNEL(hal_dyncall);
 EXPORT_APP(err_name);
 EXPORT_APP(err_text);

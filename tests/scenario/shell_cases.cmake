@@ -133,3 +133,18 @@ scenario(shell_semicolons 0
 	--match "^Hello from the hello cell!$"
 	--match "^theseus> call hello_main \"a$<SEMICOLON>b\" 2$"
 	-- ${SIM} -c "load hello$<SEMICOLON> call hello_main$<SEMICOLON>$<SEMICOLON> call hello_main \"a$<SEMICOLON>b\" 2")
+
+# Commands piped into stdin (not a terminal) are a script: a failed command
+# makes the status 1 as with -c, `exit` still decides, and nothing of the
+# terminal's line editor (prompt, echo, escape sequences) shows.
+scenario(shell_piped_failure_fails 1
+	--match "^shell: unknown command 'frobnicate' \\('help' lists the commands\\)$"
+	--match "^cells in namespace "
+	--nomatch "theseus>"
+	-- sh -c "printf 'frobnicate\\nls\\n' | \"$1\"" sh ${SIM})
+scenario(shell_piped_success_is_0 0
+	--match "^cells in namespace "
+	-- sh -c "printf 'ls\\n' | \"$1\"" sh ${SIM})
+scenario(shell_piped_exit_status_wins 5
+	--match "unknown command 'frobnicate'"
+	-- sh -c "printf 'frobnicate\\nexit 5\\n' | \"$1\"" sh ${SIM})
