@@ -74,6 +74,8 @@ static bool ended(void *t)
 	return s == TASK_EXITED || s == TASK_FAILED || s == TASK_KILLED;
 }
 
+volatile const char *tboot_task_failed;
+
 int64_t tboot_run_in_task(int64_t (*fn)(void *), void *arg)
 {
 	struct driver d = { fn, arg };

@@ -25,4 +25,23 @@ void tboot_teardown_tasks(void);
 #include <stdint.h>
 int64_t tboot_run_in_task(int64_t (*fn)(void *), void *arg);
 
+/* Inside tasks, no ck_assert: Check takes a pthread mutex, and a preempted
+ * task holding it would deadlock the next task on that CPU that asserts.
+ * Tasks record the first failed check (T_CHECK); RUN_IN_TASK asserts on it
+ * outside, in the test's own context. */
+extern volatile const char *tboot_task_failed;
+#define TBOOT_STR_(x) #x
+#define TBOOT_STR(x) TBOOT_STR_(x)
+#define T_CHECK(cond)                                                                         \
+	do {                                                                                  \
+		if (!(cond) && !tboot_task_failed)                                            \
+			tboot_task_failed = __FILE__ ":" TBOOT_STR(__LINE__) ": " #cond;       \
+	} while (0)
+#define RUN_IN_TASK(fn, arg) ({                                                               \
+	tboot_task_failed = NULL;                                                             \
+	int64_t r_ = tboot_run_in_task((int64_t(*)(void *))(fn), (arg));                     \
+	ck_assert_msg(!tboot_task_failed, "in a task: %s", tboot_task_failed);                \
+	r_;                                                                                   \
+})
+
 #endif

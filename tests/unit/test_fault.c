@@ -21,22 +21,6 @@
 
 #include <valgrind/valgrind.h>
 
-/* Inside tasks, no ck_assert (Check takes a pthread mutex): tasks record
- * the first failed check and the test asserts on it outside. */
-static volatile const char *t_failed;
-#define T_CHECK(cond)                                                           \
-	do {                                                                    \
-		if (!(cond) && !t_failed)                                       \
-			t_failed = __FILE__ ":" STR(__LINE__) ": " #cond;        \
-	} while (0)
-#define STR(x) STR_(x)
-#define STR_(x) #x
-#define RUN_IN_TASK(fn, arg) ({                                                 \
-	t_failed = NULL;                                                        \
-	int64_t r_ = tboot_run_in_task((int64_t(*)(void *))(fn), (arg));       \
-	ck_assert_msg(!t_failed, "in a task: %s", t_failed);                    \
-	r_;                                                                     \
-})
 
 static struct spinlock lock_a, lock_b;
 

@@ -19,23 +19,6 @@
 
 #define SECOND 1000000000ull
 
-/* Inside tasks, no ck_assert: Check takes a pthread mutex, and a preempted
- * task holding it would deadlock the next task on that CPU that asserts.
- * Tasks record the first failed check; the test asserts on it outside. */
-static volatile const char *t_failed;
-#define T_CHECK(cond)                                                           \
-	do {                                                                    \
-		if (!(cond) && !t_failed)                                       \
-			t_failed = __FILE__ ":" STR(__LINE__) ": " #cond;        \
-	} while (0)
-#define STR(x) STR_(x)
-#define STR_(x) #x
-#define RUN_IN_TASK(fn, arg) ({                                                 \
-	t_failed = NULL;                                                        \
-	int64_t r_ = tboot_run_in_task((int64_t(*)(void *))(fn), (arg));       \
-	ck_assert_msg(!t_failed, "in a task: %s", t_failed);                    \
-	r_;                                                                     \
-})
 
 struct num {
 	int64_t x;
