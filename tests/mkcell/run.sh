@@ -10,9 +10,12 @@ dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "mkcell test: $*"; exit 1; }
 cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+# A user's source lives anywhere: a path with spaces, a -D value with spaces.
+mkdir "$dir/my sources" && cp "$src/tests/mkcell/oot.c" "$dir/my sources/out of tree.c"
 for cc in gcc clang; do
 	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/oot_$cc.o" --cc "$cc" --name "oot_$cc" --class app \
-		-DOOT_ENTRY="oot_${cc}_main" -DOOT_CC="\"$cc\"" "$src/tests/mkcell/oot.c" || fail "mkcell --cc $cc failed"
+		-DOOT_ENTRY="oot_${cc}_main" -DOOT_CC="\"$cc, via mkcell\"" "$dir/my sources/out of tree.c" ||
+		fail "mkcell --cc $cc failed"
 done
 cmds="load oot_gcc
 load oot_clang
@@ -31,7 +34,7 @@ rc=$?
 cat "$out"
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail "exit status $rc, expected 0"
-for re in "out-of-tree cell built by gcc" "oot_gcc_main returned 15 " "out-of-tree cell built by clang" \
+for re in "out-of-tree cell built by gcc, via mkcell" "oot_gcc_main returned 15 " "out-of-tree cell built by clang, via mkcell" \
 	"oot_clang_main returned 21 " "^  oot_gcc +app" "^  oot_clang +app"; do
 	grep -Eq "$re" "$out" || fail "no line matching '$re'"
 done
