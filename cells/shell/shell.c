@@ -40,7 +40,8 @@ static const struct shell_cmd shell_cmds[] = {
 	  "run an app cell's APP_ENTRY as a task given the integers (--stack: its stack, default 64K)" },
 	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
 	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
-	{ "exit", "[status]", 0, 1, cmd_exit, "leave the shell" },
+	{ "exit", "[status]", 0, 1, cmd_exit,
+	  "leave the shell (no status: as at the end of a script, 1 if a command failed)" },
 };
 
 void shell_error(const char *cmd, const char *fmt, ...)
@@ -68,7 +69,7 @@ static bool cmd_help(struct shell *sh, const struct shell_args *a)
 
 static bool cmd_exit(struct shell *sh, const struct shell_args *a)
 {
-	int64_t status = 0;
+	int64_t status = SHELL_STATUS_AS_AT_END;
 	if (a->argc > 1 && (!str_to_i64(a->argv[1], &status) || status < 0 || status > 255)) {
 		shell_error("exit", "status '%s' is not a number from 0 to 255", a->argv[1]);
 		return false;
@@ -277,7 +278,7 @@ int shell_main(const char *commands)
 	else
 		shell_run_console(&sh);
 	shell_tasks_release(&sh);
-	if (sh.exiting)
+	if (sh.exiting && sh.exit_status != SHELL_STATUS_AS_AT_END)
 		return sh.exit_status;
 	return sh.failed && !sh.interactive ? 1 : 0;
 }

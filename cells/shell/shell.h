@@ -18,6 +18,8 @@
 int shell_main(const char *commands);
 
 #define SHELL_PROMPT "theseus> "
+/* `exit` without a status ends as a script does: 1 if a command failed. */
+#define SHELL_STATUS_AS_AT_END (-1)
 #define SHELL_LINE_MAX 4096
 #define SHELL_MAX_WORDS 16
 #define SHELL_MAX_TASKS 32      /* spawned and not yet joined */
@@ -49,7 +51,7 @@ struct shell {
 	struct line_edit *le; /* the line editor, while the console is raw */
 	bool failed;     /* some command failed */
 	bool exiting;    /* `exit` ran */
-	int exit_status; /* its status */
+	int exit_status; /* its status, or SHELL_STATUS_AS_AT_END */
 	struct task_ref tasks[SHELL_MAX_TASKS]; /* spawned, not yet joined (.t NULL: free) */
 };
 

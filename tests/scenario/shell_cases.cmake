@@ -148,3 +148,9 @@ scenario(shell_piped_success_is_0 0
 scenario(shell_piped_exit_status_wins 5
 	--match "unknown command 'frobnicate'"
 	-- sh -c "printf 'frobnicate\\nexit 5\\n' | \"$1\"" sh ${SIM})
+# `exit` without a status ends as the script's end would: a failure stays one.
+scenario(shell_bare_exit_keeps_a_failure 1 --match "unknown command 'frobnicate'" --nomatch "^cells in"
+	-- ${SIM} -c "frobnicate\nexit\nls")
+scenario(shell_bare_exit_piped_keeps_a_failure 1 --match "unknown command 'frobnicate'"
+	-- sh -c "printf 'frobnicate\\nexit\\n' | \"$1\"" sh ${SIM})
+scenario(shell_bare_exit_after_success_is_0 0 --match "^cells in" -- ${SIM} -c "ls\nexit")
