@@ -1,10 +1,14 @@
 /* kernel/lib/runtime.c: the calls compilers emit on their own. 128-bit
  * division against a bit-by-bit long division (this binary's own `/` on
- * __int128 would call the functions under test), its sign rules, popcount
- * against a loop, and abort and a zero divisor failing only their task. */
+ * __int128 would call the functions under test), its sign rules; popcount,
+ * clrsb, 128-bit shifts and the 128-bit multiply with overflow check against
+ * simple loops; each exported under its ABI name; abort and a zero divisor
+ * failing only their task. */
 #include <check.h>
+#include <limits.h>
 #include <string.h>
 
+#include "export.h"
 #include "fault.h"
 #include "kernel/lib/runtime.h"
 #include "task.h"
@@ -144,6 +148,158 @@ START_TEST(test_popcount_counts_set_bits)
 }
 END_TEST
 
+/* Bit i of x, from its 64-bit halves (no 128-bit shift). */
+static int bit128(u128 x, int i)
+{
+	uint64_t half = i >= 64 ? (uint64_t)(x >> 64) : (uint64_t)x;
+	return (int)((half >> (i & 63)) & 1);
+}
+
+static u128 with_bit(u128 x, int i, int v)
+{
+	u128 one = i >= 64 ? U128(1ul << (i - 64), 0) : U128(0, 1ul << i);
+	return v ? x | one : x & ~one;
+}
+
+START_TEST(test_clrsb_counts_the_bits_that_copy_the_sign)
+{
+	static const struct {
+		long x;
+		int want;
+	} cases[] = { { 0, 63 }, { -1, 63 }, { 1, 62 }, { -2, 62 }, { LONG_MAX, 0 }, { LONG_MIN, 0 },
+		      { 0x4000000000000000l, 0 }, { 0x2000000000000000l, 1 }, { -0x4000000000000000l, 1 } };
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++)
+		ck_assert_msg(rt_clrsbdi2(cases[i].x) == cases[i].want, "clrsb(%lx) = %d, want %d",
+			      (unsigned long)cases[i].x, rt_clrsbdi2(cases[i].x), cases[i].want);
+	uint64_t s = 4242;
+	for (int n = 0; n < ROUNDS(10000); n++) {
+		long x = (long)(xorshift(&s) >> (n % 64));
+		x = n & 1 ? ~x : x;
+		int want = 0; /* the bits below the sign that equal it, from the top */
+		for (int i = 62; i >= 0 && ((x >> i) & 1) == ((x >> 63) & 1); i--)
+			want++;
+		ck_assert_msg(rt_clrsbdi2(x) == want, "clrsb(%lx)", (unsigned long)x);
+	}
+}
+END_TEST
+
+/* Every bit of a shifted value against where it came from, built bit by bit. */
+static void check_shifts(u128 a, int b)
+{
+	u128 shl = 0, lshr = 0, ashr = 0;
+	int sign = bit128(a, 127);
+	for (int i = 0; i < 128; i++) {
+		shl = with_bit(shl, i, i >= b ? bit128(a, i - b) : 0);
+		lshr = with_bit(lshr, i, i + b < 128 ? bit128(a, i + b) : 0);
+		ashr = with_bit(ashr, i, i + b < 128 ? bit128(a, i + b) : sign);
+	}
+	ck_assert_msg(rt_ashlti3(a, b) == shl && rt_lshrti3(a, b) == lshr && (u128)rt_ashrti3((i128)a, b) == ashr,
+		      "%016lx%016lx shifted by %d", (unsigned long)(a >> 64), (unsigned long)a, b);
+}
+
+START_TEST(test_128_bit_shifts_move_every_bit)
+{
+	uint64_t s = 99;
+	static const u128 edge[] = { 0, 1, U128(0x8000000000000000ul, 0), U128(UINT64_MAX, UINT64_MAX),
+				     U128(0x7fffffffffffffff, UINT64_MAX), U128(1, 0), U128(0, 0x8000000000000000ul) };
+	for (int b = 0; b < 128; b++) {
+		for (size_t i = 0; i < sizeof edge / sizeof *edge; i++)
+			check_shifts(edge[i], b);
+		for (int n = 0; n < ROUNDS(100); n++)
+			check_shifts(U128(xorshift(&s), xorshift(&s)), b);
+	}
+}
+END_TEST
+
+/* Shift-and-add into 256 bits (hi:lo), then whether it fits in __int128. */
+static i128 ref_mul_overflow(i128 a, i128 b, int *overflow)
+{
+	int neg = (a < 0) != (b < 0);
+	u128 ua = a < 0 ? -(u128)a : (u128)a, ub = b < 0 ? -(u128)b : (u128)b;
+	u128 lo = 0, hi = 0, add_lo = ua, add_hi = 0; /* ua << i, in 256 bits */
+	for (int i = 0; i < 128; i++) {
+		if (bit128(ub, i)) {
+			u128 before = lo;
+			lo += add_lo;
+			hi += add_hi + (lo < before);
+		}
+		add_hi = add_hi << 1 | (u128)bit128(add_lo, 127);
+		add_lo = with_bit(add_lo << 1, 0, 0);
+	}
+	u128 limit = U128(0x8000000000000000ul, 0) - (neg ? 0 : 1);
+	*overflow = hi || lo > limit;
+	return (i128)(neg ? -lo : lo);
+}
+
+static void check_muloti4(i128 a, i128 b)
+{
+	int want_o, got_o = 7;
+	i128 want = ref_mul_overflow(a, b, &want_o), got = rt_muloti4(a, b, &got_o);
+	ck_assert_msg(got == want && got_o == want_o, "%016lx%016lx * %016lx%016lx: overflow %d, want %d",
+		      (unsigned long)((u128)a >> 64), (unsigned long)a, (unsigned long)((u128)b >> 64),
+		      (unsigned long)b, got_o, want_o);
+	i128 gcc; /* and gcc's own inline expansion agrees */
+	ck_assert(__builtin_mul_overflow(a, b, &gcc) == want_o && gcc == want);
+}
+
+START_TEST(test_128_bit_multiply_reports_overflow)
+{
+	const i128 min = (i128)U128(0x8000000000000000ul, 0), max = (i128)(U128(0x8000000000000000ul, 0) - 1);
+	static const struct {
+		i128 a, b;
+		int overflow;
+	} cases[] = {
+		{ 0, 0, 0 }, { 3, -5, 0 }, { -1, -1, 0 }, { (i128)U128(1, 0), (i128)U128(1, 0), 1 },
+		{ (i128)U128(0x4000000000000000ul, 0), 2, 1 }, { (i128)U128(0x4000000000000000ul, 0), -2, 0 },
+		{ (i128)U128(0x4000000000000000ul, 0), 1, 0 }, { -1, (i128)U128(0x8000000000000000ul, 0), 1 },
+		{ 1, (i128)U128(0x8000000000000000ul, 0), 0 }, { (i128)UINT64_MAX, (i128)UINT64_MAX, 1 },
+		{ (i128)1 << 63, (i128)1 << 63, 0 }, { (i128)1 << 63, (i128)1 << 64, 1 },
+		{ -((i128)1 << 63), (i128)1 << 64, 0 }, { (i128)U128(0x7fffffffffffffff, 0), 3, 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		int o = 7;
+		i128 r = rt_muloti4(cases[i].a, cases[i].b, &o);
+		ck_assert_msg(o == cases[i].overflow, "case %zu: overflow %d", i, o);
+		ck_assert((u128)r == (u128)cases[i].a * (u128)cases[i].b); /* wrapped */
+		check_muloti4(cases[i].a, cases[i].b);
+	}
+	int o;
+	ck_assert(rt_muloti4(min, 1, &o) == min && !o);
+	ck_assert(rt_muloti4(min, -1, &o) == min && o);
+	ck_assert(rt_muloti4(max, -1, &o) == -max && !o);
+	uint64_t s = 31337;
+	for (int n = 0; n < ROUNDS(20000); n++) {
+		i128 a = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128));
+		i128 b = (i128)random_bits(&s, 1 + (unsigned)(xorshift(&s) % 128));
+		check_muloti4(n & 1 ? -a : a, n & 2 ? -b : b);
+	}
+}
+END_TEST
+
+/* Each helper is exported under the name the compilers call, for app cells. */
+START_TEST(test_every_helper_is_exported_under_its_abi_name)
+{
+	static const struct {
+		const char *name;
+		const void *fn;
+	} helpers[] = {
+		{ "abort", (const void *)rt_abort }, { "__divti3", (const void *)rt_divti3 },
+		{ "__modti3", (const void *)rt_modti3 }, { "__divmodti4", (const void *)rt_divmodti4 },
+		{ "__udivti3", (const void *)rt_udivti3 }, { "__umodti3", (const void *)rt_umodti3 },
+		{ "__udivmodti4", (const void *)rt_udivmodti4 }, { "__popcountdi2", (const void *)rt_popcountdi2 },
+		{ "__clrsbdi2", (const void *)rt_clrsbdi2 }, { "__ashlti3", (const void *)rt_ashlti3 },
+		{ "__lshrti3", (const void *)rt_lshrti3 }, { "__ashrti3", (const void *)rt_ashrti3 },
+		{ "__muloti4", (const void *)rt_muloti4 },
+	};
+	for (size_t i = 0; i < sizeof helpers / sizeof *helpers; i++) {
+		const struct export_entry *e = export_find(helpers[i].name);
+		ck_assert_msg(e, "%s is not exported", helpers[i].name);
+		ck_assert_msg(e->addr == helpers[i].fn, "%s is exported at the wrong address", helpers[i].name);
+		ck_assert_uint_eq(e->class, EXPORT_CLASS_APP);
+	}
+}
+END_TEST
+
 /* --- abort and a zero divisor end only their task -------------------------- */
 static void last_record(const struct fault_record *r, void *arg) { *(const struct fault_record **)arg = r; }
 
@@ -208,6 +364,10 @@ int main(void)
 	tcase_add_test(arith, test_unsigned_division_matches_long_division);
 	tcase_add_test(arith, test_signed_division_truncates_toward_zero);
 	tcase_add_test(arith, test_popcount_counts_set_bits);
+	tcase_add_test(arith, test_clrsb_counts_the_bits_that_copy_the_sign);
+	tcase_add_test(arith, test_128_bit_shifts_move_every_bit);
+	tcase_add_test(arith, test_128_bit_multiply_reports_overflow);
+	tcase_add_test(arith, test_every_helper_is_exported_under_its_abi_name);
 	suite_add_tcase(s, arith);
 	TCase *tasks = tcase_create("tasks");
 	tcase_add_checked_fixture(tasks, tboot_setup_tasks, tboot_teardown_tasks);
