@@ -8,6 +8,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "cell.h"
 #include "export.h"
 #include "fault.h"
 #include "kernel/lib/runtime.h"
@@ -319,6 +320,7 @@ struct failing {
 	err_t joined;
 	enum task_state state;
 	char detail[96];
+	char where[FAULT_WHERE_MAX];
 };
 
 static int64_t spawn_failing(struct failing *f)
@@ -334,26 +336,54 @@ static int64_t spawn_failing(struct failing *f)
 	task_ref_drop(&t);
 	const struct fault_record *r = NULL;
 	fault_log_for_each(last_record, &r);
-	if (r)
+	if (r) {
 		memcpy(f->detail, r->detail, sizeof f->detail);
+		memcpy(f->where, r->where, sizeof f->where);
+	}
 	return 0;
 }
 
-static void check_fails_its_task(int64_t (*fn)(void *), const char *detail)
+static void check_fails_its_task(int64_t (*fn)(void *), const char *detail, const char *where)
 {
 	struct failing f = { .fn = fn };
 	ck_assert_int_eq(tboot_run_in_task((int64_t(*)(void *))spawn_failing, &f), 0);
 	ck_assert_int_eq(f.joined, E_FAILED);
 	ck_assert_int_eq(f.state, TASK_FAILED);
 	ck_assert_msg(strstr(f.detail, detail), "fault record '%s', expected '%s'", f.detail, detail);
+	ck_assert_msg(!strncmp(f.where, where, strlen(where)), "fault at '%s', expected '%s...'", f.where, where);
 }
 
 START_TEST(test_abort_fails_the_calling_task)
 {
-	check_fails_its_task(calls_abort, "abort() called from 0x");
-	check_fails_its_task(divides_by_zero, "128-bit division by zero");
+	/* the panic's pc is in rt_abort, exported as abort: the log names the export */
+	check_fails_its_task(calls_abort, "abort() called from 0x", "nano_core_lib:abort+0x");
+	check_fails_its_task(divides_by_zero, "128-bit division by zero", "nano_core_lib:__udiv"); /* __udivti3 or the __udivmodti4 it inlines */
 	/* and the machine goes on: a task still runs */
-	check_fails_its_task(calls_abort, "abort() called from 0x");
+	check_fails_its_task(calls_abort, "abort() called from 0x", "nano_core_lib:abort+0x");
+}
+END_TEST
+
+/* --- the helpers as sections of the nano_core's builtin cells ------------- */
+
+/* Each export is a section sized from the image's symbol table, found by
+ * address: rt_abort is exported as abort, yet a pc inside it is described
+ * as abort's, not as "outside every cell". */
+START_TEST(test_a_pc_in_a_helper_exported_under_another_name_is_in_its_section)
+{
+	char where[FAULT_WHERE_MAX];
+	fault_describe_addr((uintptr_t)rt_abort + 5, where, sizeof where);
+	ck_assert_str_eq(where, "nano_core_lib:abort+0x5 (abort+0x5)");
+	fault_describe_addr((uintptr_t)rt_clrsbdi2 + 1, where, sizeof where);
+	ck_assert_str_eq(where, "nano_core_lib:__clrsbdi2+0x1 (__clrsbdi2+0x1)");
+	size_t sized = 0;
+	for (const struct export_entry *e = exports_begin(); e < exports_end(); e++) {
+		const struct cell_section *sec = cell_section_at((uintptr_t)e->addr);
+		ck_assert_msg(sec, "export %s (%p) lies in no section", e->name, e->addr);
+		ck_assert_msg(sec->addr == (uintptr_t)e->addr && sec->size, "export %s: section %s+%zu", e->name,
+			      sec->name, sec->size);
+		sized++;
+	}
+	ck_assert_uint_eq(sized, export_count());
 }
 END_TEST
 
@@ -369,6 +399,10 @@ int main(void)
 	tcase_add_test(arith, test_128_bit_multiply_reports_overflow);
 	tcase_add_test(arith, test_every_helper_is_exported_under_its_abi_name);
 	suite_add_tcase(s, arith);
+	TCase *cells = tcase_create("nano_core cells");
+	tcase_add_checked_fixture(cells, tboot_setup_cells, tboot_teardown_cells);
+	tcase_add_test(cells, test_a_pc_in_a_helper_exported_under_another_name_is_in_its_section);
+	suite_add_tcase(s, cells);
 	TCase *tasks = tcase_create("tasks");
 	tcase_add_checked_fixture(tasks, tboot_setup_tasks, tboot_teardown_tasks);
 	tcase_add_test(tasks, test_abort_fails_the_calling_task);
