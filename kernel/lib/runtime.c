@@ -4,8 +4,8 @@
  * over the integer builtins (clrsb, parity, popcount, clz, ctz, ffs, bswap
  * on every width, *_overflow on every mix of int, long and __int128),
  * 128-bit shifts, multiplies and divisions, and loops the compilers turn
- * into calls (docs/cells.md lists the result; tests/scenario/runtime_cells.sh
- * repeats the probe):
+ * into calls (docs/cells.md lists the result; tests/runtime/run.sh builds
+ * a cell that makes these calls with both compilers at every level):
  *   - abort: clang calls it in the landing pads of cleanups, where a
  *     cleanup's own call might unwind ("terminate");
  *   - __divti3 __modti3 __udivti3 __umodti3 (both), __divmodti4 and
