@@ -25,7 +25,10 @@ NOINLINE static int par32(unsigned a) { return __builtin_parity(a); }
 NOINLINE static int par64(unsigned long a) { return __builtin_parityl(a); }
 NOINLINE static int pop32(unsigned a) { return __builtin_popcount(a); }
 NOINLINE static int pop64(unsigned long a) { return __builtin_popcountl(a); }
-NOINLINE static int pop128(u128 a) { return __builtin_popcountll((unsigned long)a) + __builtin_popcountll((unsigned long)(a >> 64)); }
+NOINLINE static int pop128(u128 a)
+{
+	return __builtin_popcountll((unsigned long)a) + __builtin_popcountll((unsigned long)(a >> 64));
+}
 NOINLINE static int clz64(unsigned long a) { return __builtin_clzl(a); }
 NOINLINE static int ctz64(unsigned long a) { return __builtin_ctzl(a); }
 NOINLINE static int ffs32(int a) { return __builtin_ffs(a); }
@@ -257,7 +260,8 @@ long RT_ENTRY(long seed)
 	for (unsigned i = 0; i < sizeof edge / sizeof *edge; i++) {
 		bits_round(&t, edge[i]);
 		for (unsigned j = 0; j < sizeof edge / sizeof *edge; j++) {
-			wide_round(&t, (u128)edge[i] << 64 | edge[j], edge[j] | (u128)edge[i] << 64, (int)(i * 11 + j) % 128);
+			u128 a = (u128)edge[i] << 64 | edge[j], b = edge[j] | (u128)edge[i] << 64;
+			wide_round(&t, a, b, (int)(i * 11 + j) % 128);
 			wide_round(&t, edge[i], edge[j], (int)j);
 			small_overflow_round(&t, edge[i], edge[j]);
 		}

@@ -357,7 +357,8 @@ START_TEST(test_abort_fails_the_calling_task)
 {
 	/* the panic's pc is in rt_abort, exported as abort: the log names the export */
 	check_fails_its_task(calls_abort, "abort() called from 0x", "nano_core_lib:abort+0x");
-	check_fails_its_task(divides_by_zero, "128-bit division by zero", "nano_core_lib:__udiv"); /* __udivti3 or the __udivmodti4 it inlines */
+	/* in __udivti3, or the __udivmodti4 it inlines */
+	check_fails_its_task(divides_by_zero, "128-bit division by zero", "nano_core_lib:__udiv");
 	/* and the machine goes on: a task still runs */
 	check_fails_its_task(calls_abort, "abort() called from 0x", "nano_core_lib:abort+0x");
 }
