@@ -28,22 +28,46 @@ static const char *basename(const char *path)
 	return slash ? slash + 1 : path;
 }
 
+/* Why a module is no cell image nor the nano_core's image, or NULL. */
+static const char *module_unusable(const struct hal_boot_info *bi, const char *name, size_t n, char *buf,
+				   size_t cap)
+{
+	if (!n)
+		return "it has no name (a cell image is a module named <something>.o)";
+	if (n <= 2 || strcmp(name + n - 2, ".o"))
+		return "not a cell image (<something>.o) nor the nano_core's image (<something>.elf)";
+	if (n >= HAL_CELL_NAME_MAX) {
+		ksnprintf(buf, cap, "file name too long for a cell image (%zu characters, at most %d)", n,
+			  HAL_CELL_NAME_MAX - 1);
+		return buf;
+	}
+	if (bi->n_cells == MAX_CELLS) {
+		ksnprintf(buf, cap, "more than %d cell images", MAX_CELLS);
+		return buf;
+	}
+	return NULL;
+}
+
 static void add_module(struct hal_boot_info *bi, uintptr_t start, uintptr_t end, const char *cmdline)
 {
 	const char *name = basename(cmdline ? cmdline : "");
 	size_t n = strlen(name);
+	char buf[80];
 	reserved_end = MAX(reserved_end, end);
 	if (n > 4 && !strcmp(name + n - 4, ".elf")) {
 		bi->kernel_image = (const void *)start;
 		bi->kernel_image_size = end - start;
-	} else if (n > 2 && !strcmp(name + n - 2, ".o") && bi->n_cells < MAX_CELLS && n < HAL_CELL_NAME_MAX) {
-		struct hal_cell_image *img = &cells[bi->n_cells++];
-		strlcpy(img->file, name, sizeof img->file);
-		img->addr = (const void *)start;
-		img->size = end - start;
-	} else {
-		kprintf("hal-x86_64: ignoring boot module '%s'\n", name);
+		return;
 	}
+	const char *why = module_unusable(bi, name, n, buf, sizeof buf);
+	if (why) {
+		kprintf("hal-x86_64: ignoring boot module '%s': %s\n", name, why);
+		return;
+	}
+	struct hal_cell_image *img = &cells[bi->n_cells++];
+	strlcpy(img->file, name, sizeof img->file);
+	img->addr = (const void *)start;
+	img->size = end - start;
 }
 
 static void add_ram(uint64_t base, uint64_t len)

@@ -8,8 +8,11 @@
  * (byte order, then the HAL's order); the others are refused, each with a
  * boot message naming both files. An image whose file is named otherwise
  * is listed under its cell's name with a warning naming the file. Images
- * that do not parse are reported once and listed under their file name
- * (without ".o"), so that loading one shows the loader's diagnosis.
+ * that do not parse hold no cell: each is reported once, naming its file
+ * and why, and listed under its file name (without ".o"), so that loading
+ * it shows the loader's diagnosis; but one that parses always goes first,
+ * so a broken leftover "hello.o" never hides the real hello in another
+ * file (the broken one is then refused).
  *
  * Symbols: every symbol an image exports maps to the images providing it.
  * The loader never chooses between two providers: a symbol that two
@@ -38,6 +41,7 @@ struct candidate {
 	bool usable;
 	bool named_after_file; /* file is "<name>.o" */
 	size_t order;          /* in the HAL's list */
+	char why[240];         /* why it is not usable */
 };
 
 static bool file_is_named(const char *file, const char *name)
@@ -55,9 +59,7 @@ static void name_candidate(struct candidate *c, const struct hal_cell_image *fro
 	struct elf_obj obj;
 	struct cell_diag diag = { 0 };
 	if (elf_parse(from->addr, from->size, &obj, &diag)) {
-		char line[320];
-		cell_diag_format(&diag, line, sizeof line);
-		keprintf("theseus: cell image %s is unusable: %s\n", from->file, line);
+		cell_diag_format(&diag, c->why, sizeof c->why);
 		size_t stem = strlen(from->file);
 		stem -= stem > 2 && !strcmp(from->file + stem - 2, ".o") ? 2 : 0;
 		ksnprintf(c->img.name, sizeof c->img.name, "%.*s", (int)stem, from->file);
@@ -68,12 +70,15 @@ static void name_candidate(struct candidate *c, const struct hal_cell_image *fro
 	c->named_after_file = file_is_named(c->img.file, c->img.name);
 }
 
-/* The order of the index: by name; within a name, the image to use first. */
+/* The order of the index: by name; within a name, the image to use first:
+ * one that parses before one that does not, whatever their files. */
 static bool goes_before(const struct candidate *a, const struct candidate *b)
 {
 	int by = strcmp(a->img.name, b->img.name);
 	if (by)
 		return by < 0;
+	if (a->usable != b->usable)
+		return a->usable;
 	if (a->named_after_file != b->named_after_file)
 		return a->named_after_file;
 	by = strcmp(a->img.file, b->img.file);
@@ -96,14 +101,20 @@ static void sort_candidates(struct candidate *c, size_t n)
 static void place_image(const struct candidate *c, const struct candidate *used, size_t *next_refused)
 {
 	size_t at;
-	if (used) {
+	if (!c->usable) { /* it holds no cell: it never takes a name from one that does */
+		keprintf("theseus: cell image %s is unusable: %s\n", c->img.file, c->why);
+		if (used)
+			keprintf("theseus: cell image %s is refused; %s %s comes from %s\n", c->img.file,
+				used->usable ? "cell" : "the name", used->img.name, used->img.file);
+		at = used ? (*next_refused)++ : idx.n_listed++;
+	} else if (used) {
 		keprintf("theseus: cell images %s and %s both hold cell %s: %s is used (%s), %s is refused\n",
 			used->img.file, c->img.file, c->img.name, used->img.file,
 			used->named_after_file ? "its file is named after the cell" : "first in file-name order",
 			c->img.file);
 		at = (*next_refused)++;
 	} else {
-		if (c->usable && !c->named_after_file)
+		if (!c->named_after_file)
 			keprintf("theseus: warning: file %s holds cell %s; it is listed as %s\n", c->img.file,
 				c->img.name, c->img.name);
 		at = idx.n_listed++;

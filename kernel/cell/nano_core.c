@@ -1,7 +1,8 @@
 /* The nano_core as cells (DESIGN.md §1, P1): each kernel folder with
  * exports becomes a builtin cell "nano_core_<folder>" whose sections are
  * its exported functions and objects, sized from the nano_core's own
- * symbol table. Edges from loaded cells into the kernel then land on real
+ * symbol table (matched by address: an export's name need not be its C
+ * symbol's). Edges from loaded cells into the kernel then land on real
  * sections, like edges between any two cells. Its .eh_frame is handed to
  * the unwinder from the same image. */
 #include "diag.h"
@@ -46,25 +47,54 @@ static const char *image_strtab(const struct image *im, size_t idx, size_t *size
 	return (const char *)im->b + s->sh_offset;
 }
 
+/* Exports sorted by address, to find those at a symbol's value. */
+static void sort_by_addr(const struct export_entry **v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		const struct export_entry *key = v[i];
+		size_t j = i;
+		for (; j > 0 && (uintptr_t)v[j - 1]->addr > (uintptr_t)key->addr; j--)
+			v[j] = v[j - 1];
+		v[j] = key;
+	}
+}
+
+/* Gives the size of one function or object symbol of the image to every
+ * export at its address. By address, not name: an export's name may differ
+ * from its C symbol (EXPORT_AS(rt_abort, "abort")), and the symbol may be
+ * static. The largest size wins where symbols alias. */
+static void size_exports_at(const Elf64_Sym *sym, const struct export_entry *const *by_addr, size_t n, size_t *size)
+{
+	unsigned type = ELF64_ST_TYPE(sym->st_info);
+	if ((type != STT_FUNC && type != STT_OBJECT) || !sym->st_size)
+		return;
+	size_t lo = 0, hi = n; /* the first export at or above the symbol */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if ((uintptr_t)by_addr[mid]->addr < sym->st_value)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < n && (uintptr_t)by_addr[lo]->addr == sym->st_value; lo++) {
+		size_t *s = &size[by_addr[lo] - exports_begin()];
+		*s = MAX(*s, (size_t)sym->st_size);
+	}
+}
+
 /* Sizes of the exported symbols, from the image's symbol table. */
-static void symbol_sizes(const struct hal_boot_info *info, const struct hmap *exports, size_t *size)
+static void symbol_sizes(const struct hal_boot_info *info, const struct export_entry *const *by_addr, size_t n,
+			 size_t *size)
 {
 	struct image im;
 	if (!image_open(info, &im))
 		return;
 	for (size_t i = 0; i < im.shnum; i++) {
-		size_t str_size;
-		const char *str = im.sh[i].sh_type == SHT_SYMTAB ? image_strtab(&im, im.sh[i].sh_link, &str_size) : NULL;
-		if (!str || !in_file(&im, im.sh[i].sh_offset, im.sh[i].sh_size))
+		if (im.sh[i].sh_type != SHT_SYMTAB || !in_file(&im, im.sh[i].sh_offset, im.sh[i].sh_size))
 			continue;
 		const Elf64_Sym *syms = (const Elf64_Sym *)(im.b + im.sh[i].sh_offset);
-		for (size_t k = 0; k < im.sh[i].sh_size / sizeof *syms; k++) {
-			if (syms[k].st_name >= str_size || ELF64_ST_BIND(syms[k].st_info) == STB_LOCAL)
-				continue;
-			const struct export_entry *e = hmap_get(exports, str + syms[k].st_name);
-			if (e && (uintptr_t)e->addr == syms[k].st_value)
-				size[e - exports_begin()] = syms[k].st_size;
-		}
+		for (size_t k = 0; k < im.sh[i].sh_size / sizeof *syms; k++)
+			size_exports_at(&syms[k], by_addr, n, size);
 	}
 }
 
@@ -136,13 +166,14 @@ err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info)
 {
 	size_t n = export_count();
 	size_t *size = kzalloc(MAX(n, 1) * sizeof *size);
-	struct hmap by_name;
-	hmap_init(&by_name);
-	err_t e = size ? E_OK : E_NOMEM;
-	for (const struct export_entry *x = exports_begin(); x < exports_end() && !e; x++)
-		e = hmap_insert(&by_name, x->name, (void *)x);
-	if (!e)
-		symbol_sizes(info, &by_name, size);
+	const struct export_entry **by_addr = kmalloc(MAX(n, 1) * sizeof *by_addr);
+	err_t e = size && by_addr ? E_OK : E_NOMEM;
+	if (!e) {
+		for (size_t i = 0; i < n; i++)
+			by_addr[i] = exports_begin() + i;
+		sort_by_addr(by_addr, n);
+		symbol_sizes(info, by_addr, n, size);
+	}
 	struct cell_diag diag = { 0 };
 	for (const struct export_entry *x = exports_begin(); x < exports_end() && !e; x++) {
 		char name[CELL_NAME_MAX];
@@ -155,7 +186,7 @@ err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info)
 		cell_diag_format(&diag, line, sizeof line);
 		keprintf("theseus: nano_core export table: %s\n", line);
 	}
-	hmap_destroy(&by_name);
+	kfree(by_addr);
 	kfree(size);
 	return e;
 }

@@ -45,11 +45,20 @@ static err_t boot_memory(const struct hal_boot_info *info)
 	return e;
 }
 
+/* Printed once the image index is built, so that it counts the images
+ * `images` lists; files refused at boot (a second image of one cell, a
+ * broken leftover) are counted apart, each was named in its own message. */
 static void banner(const struct hal_boot_info *info)
 {
-	kprintf("theseus-c nano_core: %lu MiB memory (%zu frames), %zu MiB arena, %zu exports, %zu cell images\n",
+	const struct hal_cell_image *imgs;
+	size_t listed = cell_images(&imgs);
+	char refused[64] = "";
+	if (info->n_cells > listed)
+		ksnprintf(refused, sizeof refused, " (%zu files, %zu refused)", info->n_cells,
+			  info->n_cells - listed);
+	kprintf("theseus-c nano_core: %lu MiB memory (%zu frames), %zu MiB arena, %zu exports, %zu cell images%s\n",
 		(unsigned long)(usable_bytes(info) >> 20), frames_total(), info->arena_size >> 20,
-		export_count(), info->n_cells);
+		export_count(), listed, refused);
 }
 
 struct shell_start {
@@ -104,12 +113,12 @@ int kernel_main(const struct hal_boot_info *info)
 {
 	if (boot_memory(info))
 		return EXIT_BOOT_FAILED;
-	banner(info);
 	err_t e = cells_init(info);
 	if (e) {
 		keprintf("theseus: cell system setup failed: %s (%s)\n", err_name(e), err_text(e));
 		return EXIT_BOOT_FAILED;
 	}
+	banner(info);
 	if ((e = nano_core_register_unwind(info)))
 		keprintf("theseus: no unwind information for the nano_core (%s): faults in it cannot be recovered\n",
 			err_name(e));

@@ -1,14 +1,24 @@
-/* The runtime compilers assume: calls gcc and clang emit by themselves for
- * cells built with tools/cell.flags, which no cell source names. Probed
- * with both compilers at -O0..-O3 and -Os (docs/cells.md lists them):
+/* The runtime compilers assume: calls gcc 12 and clang 14 emit by
+ * themselves for cells built with tools/cell.flags, which no cell source
+ * names. Probed with both compilers at -O0..-O3, -Os, -Og, -Oz and -Ofast
+ * over the integer builtins (clrsb, parity, popcount, clz, ctz, ffs, bswap
+ * on every width, *_overflow on every mix of int, long and __int128),
+ * 128-bit shifts, multiplies and divisions, and loops the compilers turn
+ * into calls (docs/cells.md lists the result; tests/runtime/run.sh builds
+ * a cell that makes these calls with both compilers at every level):
  *   - abort: clang calls it in the landing pads of cleanups, where a
  *     cleanup's own call might unwind ("terminate");
  *   - __divti3 __modti3 __udivti3 __umodti3 (both), __divmodti4 and
  *     __udivmodti4 (gcc from -O2): division of __int128;
  *   - __popcountdi2: gcc's __builtin_popcount* without a popcnt instruction;
+ *   - __clrsbdi2: gcc's __builtin_clrsb* at -Os;
+ *   - __ashlti3 __ashrti3 __lshrti3: clang's 128-bit shifts at -Oz;
+ *   - __muloti4: the 128-bit multiply with overflow check, which clang 14
+ *     expands inline here but other LLVM versions and targets call;
  *   - memcpy memset memmove memcmp strlen: in string.c.
  * Beside string.c; exported for every cell (exports.c). This code must not
- * itself make the calls it implements: it divides with divq only. */
+ * itself make the calls it implements: it divides with divq only, shifts
+ * and multiplies 64-bit halves. */
 #include "export.h"
 #include "klib.h"
 #include "panic.h"
@@ -101,6 +111,67 @@ int rt_popcountdi2(unsigned long x)
 	return (int)((x * 0x0101010101010101ul) >> 56);
 }
 
+/* Bits after the sign bit that equal it: clz of x with the sign folded
+ * away, less the sign bit itself (63 for 0 and -1). */
+int rt_clrsbdi2(long x)
+{
+	uint64_t folded = (uint64_t)x ^ (uint64_t)(x >> 63); /* leading zeros instead of sign copies */
+	return folded ? __builtin_clzll(folded) - 1 : 63;
+}
+
+/* Shifts of a 128-bit value by 0..127, in 64-bit halves. */
+static rt_u128 join(uint64_t hi, uint64_t lo) { return (rt_u128)hi << 64 | lo; }
+
+rt_u128 rt_ashlti3(rt_u128 a, int b)
+{
+	uint64_t hi = hi64(a), lo = (uint64_t)a;
+	unsigned s = (unsigned)b & 127;
+	if (s >= 64)
+		return join(lo << (s - 64), 0);
+	return s ? join(hi << s | lo >> (64 - s), lo << s) : a;
+}
+
+rt_u128 rt_lshrti3(rt_u128 a, int b)
+{
+	uint64_t hi = hi64(a), lo = (uint64_t)a;
+	unsigned s = (unsigned)b & 127;
+	if (s >= 64)
+		return join(0, hi >> (s - 64));
+	return s ? join(hi >> s, lo >> s | hi << (64 - s)) : a;
+}
+
+rt_i128 rt_ashrti3(rt_i128 a, int b)
+{
+	int64_t hi = (int64_t)hi64((rt_u128)a);
+	uint64_t lo = (uint64_t)a;
+	unsigned s = (unsigned)b & 127;
+	if (s >= 64)
+		return (rt_i128)join((uint64_t)(hi >> 63), (uint64_t)(hi >> (s - 64)));
+	return s ? (rt_i128)join((uint64_t)(hi >> s), lo >> s | (uint64_t)hi << (64 - s)) : a;
+}
+
+/* The 256-bit product of two 128-bit magnitudes, from four 64x64->128
+ * multiplies; high receives its top 128 bits. */
+static rt_u128 mul_256(rt_u128 a, rt_u128 b, rt_u128 *high)
+{
+	uint64_t a0 = (uint64_t)a, a1 = hi64(a), b0 = (uint64_t)b, b1 = hi64(b);
+	rt_u128 p00 = (rt_u128)a0 * b0, p01 = (rt_u128)a0 * b1, p10 = (rt_u128)a1 * b0, p11 = (rt_u128)a1 * b1;
+	rt_u128 mid = (rt_u128)hi64(p00) + (uint64_t)p01 + (uint64_t)p10; /* < 3 * 2^64: no overflow */
+	*high = p11 + hi64(p01) + hi64(p10) + hi64(mid);
+	return join((uint64_t)mid, (uint64_t)p00);
+}
+
+/* compiler-rt's: a * b wrapped to 128 bits; *overflow is 1 if the true
+ * product does not fit in __int128, else 0. */
+rt_i128 rt_muloti4(rt_i128 a, rt_i128 b, int *overflow)
+{
+	rt_u128 high, low = mul_256(magnitude(a), magnitude(b), &high);
+	bool negative = (a < 0) != (b < 0);
+	rt_u128 limit = ((rt_u128)1 << 127) - (negative ? 0 : 1); /* the largest magnitude that fits */
+	*overflow = high || low > limit;
+	return (rt_i128)(negative ? -low : low);
+}
+
 EXPORT_AS(rt_abort, "abort", EXPORT_CLASS_APP);
 EXPORT_AS(rt_divti3, "__divti3", EXPORT_CLASS_APP);
 EXPORT_AS(rt_modti3, "__modti3", EXPORT_CLASS_APP);
@@ -109,3 +180,8 @@ EXPORT_AS(rt_udivti3, "__udivti3", EXPORT_CLASS_APP);
 EXPORT_AS(rt_umodti3, "__umodti3", EXPORT_CLASS_APP);
 EXPORT_AS(rt_udivmodti4, "__udivmodti4", EXPORT_CLASS_APP);
 EXPORT_AS(rt_popcountdi2, "__popcountdi2", EXPORT_CLASS_APP);
+EXPORT_AS(rt_clrsbdi2, "__clrsbdi2", EXPORT_CLASS_APP);
+EXPORT_AS(rt_ashlti3, "__ashlti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_lshrti3, "__lshrti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_ashrti3, "__ashrti3", EXPORT_CLASS_APP);
+EXPORT_AS(rt_muloti4, "__muloti4", EXPORT_CLASS_APP);

@@ -28,4 +28,18 @@ rt_u128 rt_udivmodti4(rt_u128 a, rt_u128 b, rt_u128 *rem);
 /* Set bits of x (gcc's call for __builtin_popcount* without -mpopcnt). */
 int rt_popcountdi2(unsigned long x);
 
+/* Redundant sign bits: how many bits after the sign bit equal it (gcc's
+ * call for __builtin_clrsb* at -Os). */
+int rt_clrsbdi2(long x);
+
+/* 128-bit shifts by b in 0..127 (clang's calls at -Oz); libgcc's and
+ * compiler-rt's names and semantics. b is taken modulo 128. */
+rt_u128 rt_ashlti3(rt_u128 a, int b);
+rt_u128 rt_lshrti3(rt_u128 a, int b);
+rt_i128 rt_ashrti3(rt_i128 a, int b); /* arithmetic: copies the sign */
+
+/* a * b wrapped to 128 bits; *overflow = 1 if the exact product does not
+ * fit in __int128, else 0 (compiler-rt's __muloti4). */
+rt_i128 rt_muloti4(rt_i128 a, rt_i128 b, int *overflow);
+
 #endif

@@ -3,8 +3,9 @@
 # cell_dir.sh --qemu RUN_QEMU BUILD_DIR
 # Boots the simulator (under RUNNER, e.g. valgrind, if given) on a cells
 # directory as a user might leave it: a copy of hello.o saved as hello2.o,
-# chain_c.o saved as renamed.o, a renamed copy of chain_b (a second provider
-# of chain_b's symbols), and entries that are no cell images: a FIFO, a
+# chain_c.o saved as renamed.o beside a broken leftover chain_c.o (its first
+# 3000 bytes), a renamed copy of chain_b (a second provider of chain_b's
+# symbols), a cell whose file name is too long (120 characters), and entries that are no cell images: a FIFO, a
 # directory and a dangling symbolic link. The boot must neither hang nor
 # stop; each oddity gets a message naming its file; `ls` lists each cell
 # once under its record's name; loading needs no guess between providers.
@@ -22,6 +23,9 @@ trap 'rm -rf "$dir"' EXIT
 for c in shell sched_rr runqueue hello chain_a chain_b; do cp "$cells/$c.o" "$dir/"; done
 cp "$cells/hello.o" "$dir/hello2.o"
 cp "$cells/chain_c.o" "$dir/renamed.o"
+head -c 3000 "$cells/chain_c.o" >"$dir/chain_c.o"
+long=$(printf '%0118d' 0 | tr 0 a).o
+cp "$cells/hello.o" "$dir/$long"
 # chain_x.o: chain_b with the name in its info record (offset 16) changed
 cp "$cells/chain_b.o" "$dir/chain_x.o"
 info=$(readelf -SW "$dir/chain_x.o" | sed -n 's/.*\] \.theseus\.cell_info  *PROGBITS  *[0-9a-f]*  *\([0-9a-f]*\) .*/\1/p')
@@ -57,9 +61,17 @@ if [ -z "$qemu" ]; then
 	has "^theseus: skipping $dir/x.o: not a regular file \(a FIFO\)$"
 	has "^theseus: skipping $dir/d.o: not a regular file \(a directory\)$"
 	has "^theseus: skipping $dir/l.o: a dangling symbolic link$"
+	count 1 "^theseus: skipping $dir/$long: file name too long for a cell image$"
+else
+	count 1 "^hal-x86_64: ignoring boot module '$long': file name too long for a cell image \(120 characters, at most 63\)$"
 fi
 count 1 "^theseus: cell images hello.o and hello2.o both hold cell hello: hello.o is used \(its file is named after the cell\), hello2.o is refused$"
 count 1 "^theseus: warning: file renamed.o holds cell chain_c; it is listed as chain_c$"
+count 1 "^theseus: cell image chain_c.o is unusable: malformed cell object \(E_BADELF\): .+"
+count 1 "^theseus: cell image chain_c.o is refused; cell chain_c comes from renamed.o$"
+count 0 "both hold cell chain_c"
+# 10 files: hello2.o and the broken chain_c.o refused; the banner counts what `images` would list
+count 1 "nano_core: .* exports, 8 cell images \(10 files, 2 refused\)$"
 count 1 "^theseus: warning"
 count 1 "^  hello +[0-9]+ bytes"
 count 1 "^  chain_c +[0-9]+ bytes"

@@ -60,9 +60,10 @@ static void odd_entry(const char *what, const char *file)
 /* Every build cell as a symbolic link (a link to a regular file is an
  * image), plus: hello2.o, a copy of hello.o; chain_x.o, chain_b renamed
  * (a second provider of chain_b's symbols); greeter.o and zgreeter.o,
- * hello renamed hellp (files named otherwise than their cell); and entries
- * that are no
- * images: a FIFO, a directory, a dangling link and a link loop. */
+ * hello renamed hellp (files named otherwise than their cell); hellp.o,
+ * the first 3000 bytes of hello.o (a broken leftover named after the cell
+ * the others hold); and entries that are no images: a FIFO, a directory,
+ * a dangling link and a link loop. */
 static void make_cells_dir(void)
 {
 	strcpy(dir, "/tmp/theseus-images-XXXXXX");
@@ -88,6 +89,10 @@ static void make_cells_dir(void)
 	write_renamed("chain_b", "chain_x", "chain_x.o");
 	write_renamed("hello", "hellp", "greeter.o");
 	write_renamed("hello", "hellp", "zgreeter.o");
+	struct object broken = read_object("hello");
+	broken.size = 3000;
+	write_object("hellp.o", &broken);
+	free(broken.bytes);
 	odd_entry("fifo", "x.o");
 	odd_entry("dir", "d.o");
 	odd_entry("nowhere", "l.o");
@@ -151,12 +156,12 @@ static size_t listed_as(const char *name)
 START_TEST(test_only_regular_files_are_images_and_odd_entries_do_not_stop_the_boot)
 {
 	/* every regular file (or link to one) and nothing else, each once */
-	ck_assert_uint_eq(tboot_info.n_cells, n_build_cells + 4);
+	ck_assert_uint_eq(tboot_info.n_cells, n_build_cells + 5);
 	const char *not_images[] = { "x.o", "d.o", "l.o", "loop.o" };
 	for (size_t i = 0; i < 4; i++)
 		ck_assert_msg(!image_of_file(not_images[i]), "%s became an image", not_images[i]);
-	const char *images[] = { "hello.o", "hello2.o", "chain_x.o", "greeter.o", "shell.o" };
-	for (size_t i = 0; i < 5; i++) {
+	const char *images[] = { "hello.o", "hello2.o", "chain_x.o", "greeter.o", "hellp.o", "shell.o" };
+	for (size_t i = 0; i < 6; i++) {
 		const struct hal_cell_image *img = image_of_file(images[i]);
 		ck_assert_msg(img && img->size > sizeof(Elf64_Ehdr), "%s is no image", images[i]);
 	}
@@ -173,7 +178,7 @@ START_TEST(test_a_cell_name_held_twice_is_listed_once_from_the_file_named_after_
 {
 	const struct hal_cell_image *imgs;
 	size_t n = cell_images(&imgs);
-	ck_assert_uint_eq(n, tboot_info.n_cells - 2); /* hello2.o and zgreeter.o refused */
+	ck_assert_uint_eq(n, tboot_info.n_cells - 3); /* hello2.o, zgreeter.o and hellp.o refused */
 	ck_assert_uint_eq(listed_as("hello"), 1);
 	ck_assert_uint_eq(listed_as("hello2"), 0);
 	const struct hal_cell_image *hello = cell_image_find("hello");
@@ -208,6 +213,58 @@ START_TEST(test_an_image_is_listed_under_its_record_name_not_its_file_name)
 	ck_assert_msg(strstr(d.detail, "greeter.o holds cell hellp"), "%s", diag_line(&d));
 	c = load("hellp");
 	ck_assert_str_eq(c->name, "hellp");
+}
+END_TEST
+
+/* hellp.o does not parse: it holds no cell, so it never takes the name
+ * hellp from greeter.o, though its file is named after that cell. */
+START_TEST(test_an_image_that_does_not_parse_never_hides_one_that_does)
+{
+	const struct hal_cell_image *broken = image_in_file("hellp");
+	ck_assert_ptr_nonnull(broken);
+	ck_assert_str_eq(broken->file, "hellp.o");
+	ck_assert_uint_eq(broken->size, 3000);
+	const struct hal_cell_image *img = cell_image_find("hellp");
+	ck_assert_ptr_nonnull(img);
+	ck_assert_str_eq(img->file, "greeter.o");
+	ck_assert_ptr_ne(img, broken);
+	/* refused: not listed under any name */
+	const struct hal_cell_image *imgs;
+	size_t n = cell_images(&imgs);
+	for (size_t i = 0; i < n; i++)
+		ck_assert_ptr_ne(&imgs[i], broken);
+	struct cell *c = load("hellp");
+	ck_assert_str_eq(c->name, "hellp");
+	ck_assert_int_eq(((int (*)(void))sym_addr("hello_main"))(), 0);
+}
+END_TEST
+
+/* A broken image with no usable rival keeps its file's name, so that
+ * loading it shows why it is refused. */
+START_TEST(test_an_image_that_does_not_parse_alone_is_listed_under_its_file_name)
+{
+	cells_fini();
+	struct hal_cell_image *v = (struct hal_cell_image *)tboot_info.cells;
+	size_t m = tboot_info.n_cells, kept = 0;
+	for (size_t i = 0; i < m; i++) { /* greeter.o and zgreeter.o to the end, left out */
+		if (!strcmp(v[i].file, "greeter.o") || !strcmp(v[i].file, "zgreeter.o"))
+			continue;
+		struct hal_cell_image t = v[kept];
+		v[kept++] = v[i];
+		v[i] = t;
+	}
+	ck_assert_uint_eq(kept, m - 2);
+	tboot_info.n_cells = kept;
+	ck_assert_int_eq(cells_init(&tboot_info), E_OK);
+	const struct hal_cell_image *img = cell_image_find("hellp");
+	ck_assert_ptr_nonnull(img);
+	ck_assert_str_eq(img->file, "hellp.o");
+	struct world before = world_now();
+	struct cell *c = NULL;
+	struct cell_diag d;
+	ck_assert_int_eq(cell_load(ns_root(), "hellp", &c, &d), E_BADELF);
+	assert_world_is(before, "load of a broken image");
+	tboot_info.n_cells = m; /* the index copied what it lists; the fixture frees all m */
 }
 END_TEST
 
@@ -317,6 +374,8 @@ static Suite *cell_images_suite(void)
 	tcase_add_test(odd, test_only_regular_files_are_images_and_odd_entries_do_not_stop_the_boot);
 	tcase_add_test(odd, test_a_cell_name_held_twice_is_listed_once_from_the_file_named_after_it);
 	tcase_add_test(odd, test_an_image_is_listed_under_its_record_name_not_its_file_name);
+	tcase_add_test(odd, test_an_image_that_does_not_parse_never_hides_one_that_does);
+	tcase_add_test(odd, test_an_image_that_does_not_parse_alone_is_listed_under_its_file_name);
 	tcase_add_test(odd, test_the_index_is_the_same_whatever_order_the_images_come_in);
 	tcase_add_test(odd, test_a_symbol_two_images_export_is_refused_naming_it_and_both_providers);
 	tcase_add_test(odd, test_a_provider_already_in_the_namespace_is_used_before_any_image);

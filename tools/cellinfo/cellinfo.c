@@ -444,16 +444,56 @@ static bool check_header(struct obj *o)
 /* check.c: the loader's elf_parse on the object's bytes. */
 bool cellinfo_loader_check(const void *bytes, size_t size, char *why, size_t cap);
 
+static const char *file_kind(mode_t m)
+{
+	if (S_ISDIR(m))
+		return "a directory";
+	if (S_ISFIFO(m))
+		return "a FIFO";
+	if (S_ISSOCK(m))
+		return "a socket";
+	if (S_ISCHR(m))
+		return "a character device";
+	if (S_ISBLK(m))
+		return "a block device";
+	return "not a regular file";
+}
+
+/* Opens path for reading if it is a regular file (its size in *st), else
+ * reports why not and returns -1. O_NONBLOCK, then fstat before any read:
+ * opening a FIFO for reading would otherwise wait forever for a writer, and
+ * reading a device or a directory means nothing. */
+static int open_regular(struct obj *o, struct stat *st)
+{
+	int fd = open(o->path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, st) < 0) {
+		fail(o, "%s", strerror(errno));
+	} else if (!S_ISREG(st->st_mode)) {
+		fail(o, "not a regular file (%s)", file_kind(st->st_mode));
+	} else if (fcntl(fd, F_SETFL, 0) < 0) { /* ordinary blocking reads from here */
+		fail(o, "%s", strerror(errno));
+	} else {
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 /* Reads the whole file and asks the loader's validation; no libelf here, so
  * nothing but the kernel's code decides. */
 static bool check(const char *path)
 {
 	struct obj o = { .path = path };
-	FILE *f = fopen(path, "rb");
 	struct stat st;
+	int fd = open_regular(&o, &st);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "rb");
 	char *bytes = NULL, why[512];
-	if (!f || fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fail(&o, "%s", f ? "not a regular file" : strerror(errno));
+	if (fd < 0) {
+		/* reported */
+	} else if (!f) {
+		fail(&o, "%s", strerror(errno));
+		close(fd);
 	} else if (!(bytes = malloc(st.st_size ? (size_t)st.st_size : 1))) {
 		fail(&o, "out of memory");
 	} else if (fread(bytes, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
@@ -496,10 +536,9 @@ static void run(struct obj *o, enum mode m)
 static bool process(const char *path, enum mode m)
 {
 	struct obj o = { .path = path };
-	if ((o.fd = open(path, O_RDONLY)) < 0) {
-		fail(&o, "%s", strerror(errno));
+	struct stat st;
+	if ((o.fd = open_regular(&o, &st)) < 0)
 		return false;
-	}
 	o.elf = elf_begin(o.fd, ELF_C_READ, NULL);
 	if (!o.elf || elf_kind(o.elf) != ELF_K_ELF)
 		fail(&o, "not an ELF object%s%s", o.elf ? "" : ": ", o.elf ? "" : elf_errmsg(-1));
