@@ -74,19 +74,24 @@ EXPORT_KERNEL(task_stack_size);
 size_t task_stack_bytes(const struct task *t) { return mp_size(&t->stack.m); }
 EXPORT_KERNEL(task_stack_bytes);
 
-/* Stack pages with the two lowest pages of the range left unmapped: an
- * overflow faults instead of corrupting what lies below. The upper one
- * (spare) is mapped as headroom while an overflowed task unwinds, so its
- * landing pads and cleanups have room below the frames that filled the
- * stack; the lowest stays a guard even then. */
+/* Room for unwinding an overflowed stack: the landing pads and cleanups of
+ * the frames at its bottom, the unwinder between them (it runs below the
+ * pad it came back from) and a tick that interrupts either. */
+#define HEADROOM_PAGES 4
+
+/* Stack pages with the lowest pages of the range left unmapped: an
+ * overflow faults instead of corrupting what lies below. The upper
+ * HEADROOM_PAGES of them (spare) are mapped as headroom while an
+ * overflowed task unwinds; the lowest stays a guard even then. Virtual
+ * pages only: no frame backs them until an overflow. */
 static err_t stack_alloc(struct task *t, size_t pages)
 {
 	struct allocated_pages all, usable;
 	struct allocated_frames frames;
-	err_t e = pages_alloc(pages + 2, &all);
+	err_t e = pages_alloc(pages + 1 + HEADROOM_PAGES, &all);
 	if (e)
 		return e;
-	if ((e = pages_split(&all, 2, &usable)) || (e = pages_split(&all, 1, &t->spare))) {
+	if ((e = pages_split(&all, 1 + HEADROOM_PAGES, &usable)) || (e = pages_split(&all, 1, &t->spare))) {
 		pages_free(&usable);
 		pages_free(&all);
 		return e;
@@ -108,7 +113,7 @@ err_t task_headroom_map(struct task *t)
 	struct allocated_frames frame;
 	if (!t->spare.count)
 		return t->headroom.m.pages.count ? E_OK : E_EMPTY;
-	err_t e = frames_alloc(1, &frame);
+	err_t e = frames_alloc(HEADROOM_PAGES, &frame);
 	if (!e && (e = mp_map_rw(&t->spare, &frame, &t->headroom)))
 		frames_free(&frame);
 	return e;

@@ -21,7 +21,7 @@ struct task {
 	struct hal_context *ctx;
 	struct mapped_pages_rw stack; /* empty for a CPU's initial context */
 	struct allocated_pages guard; /* the lowest page below the stack: never mapped */
-	struct allocated_pages spare; /* the page between guard and stack, unmapped... */
+	struct allocated_pages spare; /* the pages between guard and stack, unmapped... */
 	struct mapped_pages_rw headroom; /* ...except while an overflowed task unwinds */
 	task_entry_fn entry;
 	void *arg;                   /* the task's own copy */
@@ -95,7 +95,7 @@ bool task_kill_can_divert(const struct hal_regs *regs);
 NORETURN void task_end_current(enum task_state how, int64_t value);
 void task_trampoline(void *p);
 void task_prepare_context(struct task *t);
-/* Maps the spare page below t's stack (room for the unwind of a stack
+/* Maps the spare pages below t's stack (room for the unwind of a stack
  * overflow), or says why not; task_headroom_unmap makes it a guard again
  * (the trampoline on a restart, task_free at the end). */
 err_t task_headroom_map(struct task *t) MUST_USE;

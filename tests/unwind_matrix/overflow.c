@@ -31,12 +31,12 @@ static int uo_in_order, uo_ran;
 static int *volatile uo_nowhere; /* NULL */
 static volatile char uo_sink;
 
-/* Needs three pages of stack, touched from the top down (and probed in
+/* Needs more stack than the headroom (kernel/task/task.c: 16 KiB), touched from the top down (and probed in
  * that order by -fstack-clash-protection, tools/cell.flags), so running
  * short faults in the guard page. */
 static UO_NOINLINE void uo_big(void)
 {
-	volatile char buf[3 * 4096];
+	volatile char buf[6 * 4096];
 	for (size_t i = sizeof buf; i-- > 0;)
 		buf[i] = (char)i;
 	uo_sink = buf[0];
