@@ -3,7 +3,9 @@
  * every cleanup on its stack, stopping at the task's entry frame. Then the
  * recovery cascade (fault.h) decides: restart it from a fresh copy of its
  * argument (reinitialising the faulting cell's data first when the fault
- * lay in it), end it as failed or killed, or reboot on recurrence. */
+ * lay in it), end it as failed or killed, or reboot on recurrence. A
+ * stack overflow's unwind gets headroom mapped below the stack (task.c);
+ * a fault or panic in a cleanup ends the task as failed (abandon). */
 #include "export.h"
 #include "hal/cpu.h"
 #include "heap.h"
