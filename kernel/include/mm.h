@@ -77,6 +77,9 @@ err_t mp_alloc_rw(size_t bytes, struct mapped_pages_rw *out) MUST_USE NONNULL(2)
 void mp_unmap(struct mapped_pages *m) NONNULL(1);
 void mp_unmap_rw(struct mapped_pages_rw *m) NONNULL(1);
 void mp_unmap_rx(struct mapped_pages_rx *m) NONNULL(1);
+/* Unmaps and frees the frames but hands the (still reserved) pages back in
+ * *pages, e.g. to keep a range unmapped on purpose (a stack's guard). */
+void mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages) NONNULL(1, 2);
 
 /* --- remap: change protection, consuming the source on success --- */
 err_t mp_remap_rw_to_ro(struct mapped_pages_rw *src, struct mapped_pages *out) MUST_USE NONNULL(1, 2);

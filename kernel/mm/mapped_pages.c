@@ -57,6 +57,17 @@ void mp_unmap(struct mapped_pages *m)
 	*m = (struct mapped_pages){ 0 };
 }
 
+void mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages)
+{
+	if (m->pages.count == 0)
+		return;
+	if (!hal_unmap(m->pages.start, mp_size(m)))
+		panic("mp_unmap_keep_pages: HAL could not unmap %#lx+%zu", (unsigned long)m->pages.start, mp_size(m));
+	*pages = m->pages;
+	frames_free(&m->frames);
+	*m = (struct mapped_pages){ 0 };
+}
+
 void mp_unmap_rw(struct mapped_pages_rw *m) { mp_unmap(&m->m); }
 void mp_unmap_rx(struct mapped_pages_rx *m) { mp_unmap(&m->m); }
 

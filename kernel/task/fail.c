@@ -3,7 +3,9 @@
  * every cleanup on its stack, stopping at the task's entry frame. Then the
  * recovery cascade (fault.h) decides: restart it from a fresh copy of its
  * argument (reinitialising the faulting cell's data first when the fault
- * lay in it), end it as failed or killed, or reboot on recurrence. */
+ * lay in it), end it as failed or killed, or reboot on recurrence. A
+ * stack overflow's unwind gets headroom mapped below the stack (task.c);
+ * a fault or panic in a cleanup ends the task as failed (abandon). */
 #include "export.h"
 #include "hal/cpu.h"
 #include "heap.h"
@@ -42,19 +44,45 @@ static void begin(struct task *t, struct fault_record *rec)
 	};
 }
 
+/* Whether addr lies in the unmapped pages below t's stack (guard and spare,
+ * or the headroom mapped in the spare page): a stack overflow. */
 static bool in_guard(const struct task *t, uintptr_t addr)
 {
-	return t->guard.count && addr >= t->guard.start && addr - t->guard.start < t->guard.count * PAGE_SIZE;
+	return t->guard.count && addr >= t->guard.start && addr < mp_start(&t->stack.m);
 }
 
 /* The record's own words for a stack overflow (a fault in the guard page). */
 static void note_overflow(struct fault_record *rec) { strlcpy(rec->detail, "stack overflow", sizeof rec->detail); }
 
+/* Resumes the interrupted task at task_unwind_stub on this CPU's
+ * emergency stack, or on its own stack below the interrupted frame. */
+static void divert(struct hal_regs *r, uintptr_t sp)
+{
+	void task_unwind_stub(void);
+	r->rsp = sp & ~(uintptr_t)15;
+	r->rip = (uintptr_t)task_unwind_stub;
+}
+
+static uintptr_t emergency_top(void) { return (uintptr_t)&emergency[hal_cpu_id()][EMERGENCY_STACK]; }
+
 bool task_divert_to_unwind(struct hal_regs *r, uintptr_t addr, struct fault_record *rec)
 {
 	struct task *t = task_current();
-	if (!t || t->idle || t->unwinding || boundary_hi == 0)
+	if (!t || t->idle || boundary_hi == 0)
 		return false;
+	if (t->unwinding) {
+		/* A fault in a cleanup (or the unwinder) of an unwinding task: the
+		 * task cannot be unwound further; end it as failed from a fresh
+		 * stack (task_unwind_diverted). Once only: a fault while ending it
+		 * leaves no task to recover. */
+		if (t->nested || rec->kind != FAULT_MACHINE)
+			return false;
+		if (in_guard(t, addr))
+			note_overflow(rec);
+		t->nested = rec;
+		divert(r, emergency_top());
+		return true;
+	}
 	begin(t, rec);
 	static const uint8_t dw_of_hal[] = { DW_RAX, DW_RBX, DW_RCX, DW_RDX, DW_RSI, DW_RDI, DW_RBP, DW_RSP,
 					     DW_R8,  DW_R9,  DW_R10, DW_R11, DW_R12, DW_R13, DW_R14, DW_R15, DW_RIP };
@@ -63,13 +91,13 @@ bool task_divert_to_unwind(struct hal_regs *r, uintptr_t addr, struct fault_reco
 		t->fault_regs.r[dw_of_hal[i]] = h[i];
 	uintptr_t sp = r->rsp - 128; /* below the interrupted frame's red zone */
 	if (in_guard(t, addr) || sp < t->unwind.stack_lo + 1024 || sp > t->unwind.stack_hi) {
-		if (in_guard(t, addr))
+		if (in_guard(t, addr)) {
 			note_overflow(rec);
-		sp = (uintptr_t)&emergency[hal_cpu_id()][EMERGENCY_STACK];
+			t->overflowed = true;
+		}
+		sp = emergency_top();
 	}
-	void task_unwind_stub(void);
-	r->rsp = sp & ~(uintptr_t)15;
-	r->rip = (uintptr_t)task_unwind_stub;
+	divert(r, sp);
 	return true;
 }
 
@@ -79,12 +107,45 @@ bool task_kill_can_divert(const struct hal_regs *r)
 	return unwind_find_fde(r->rip, &fde);
 }
 
+/* Ends an unwinding task whose cleanup faulted (or panicked): nothing
+ * more of its stack can be trusted to unwind. Both records say so. */
+static NORETURN void abandon(struct task *t, struct fault_record *nested)
+{
+	struct fault_record *rec = t->fault;
+	char orig[sizeof nested->detail];
+	strlcpy(orig, nested->detail, sizeof orig);
+	rec->action = ACTION_UNWIND_FAILED;
+	rec->cleanups = t->unwind.cleanups;
+	ksnprintf(rec->detail, sizeof rec->detail, "fault in a cleanup at %s (fault #%u)", nested->where,
+		  nested->seq);
+	nested->action = ACTION_UNWIND_FAILED;
+	ksnprintf(nested->detail, sizeof nested->detail, "%s%sin a cleanup, unwinding fault #%u", orig,
+		  orig[0] ? ", " : "", rec->seq);
+	kprintf("fault #%u: unwinding task %u (%s) failed: fault in a cleanup at %s (fault #%u), %u landing "
+		"pad(s) run\n", rec->seq, t->id, t->name, nested->where, nested->seq, rec->cleanups);
+	task_end_current(rec->kind == FAULT_KILL ? TASK_KILLED : TASK_FAILED, -1);
+}
+
 /* Entered through task_unwind_stub, on the task's stack (or an emergency
  * one), after the HAL returned from the fault. */
 NORETURN void task_unwind_diverted(void);
 void task_unwind_diverted(void)
 {
 	struct task *t = task_current();
+	if (t->nested)
+		abandon(t, t->nested);
+	if (t->overflowed) {
+		/* The frames at the guard have cleanups to run: give their landing
+		 * pads and calls room below them. Without it (no free frame) a
+		 * cleanup that needs stack faults and abandon() ends the task. */
+		t->overflowed = false;
+		err_t e = task_headroom_map(t);
+		if (e == E_OK)
+			t->unwind.stack_lo = mp_start(&t->headroom.m);
+		else
+			kprintf("task %u (%s): no headroom for unwinding its stack overflow: %s\n", t->id, t->name,
+				err_text(e));
+	}
 	unwind_from(&t->fault_regs, false, &t->unwind);
 }
 
@@ -127,6 +188,12 @@ bool task_fail_panic(const char *why, uintptr_t pc)
 	struct task *t = task_current();
 	char unsafe[FAULT_WHERE_MAX];
 	bool stop = fault_unrecoverable(hal_irq_enabled(), unsafe, sizeof unsafe); /* before the log's lock */
+	if (!stop && t && !t->idle && t->unwinding && !t->nested && boundary_hi) {
+		/* a cleanup panicked: the unwind cannot go on, the machine can */
+		t->nested = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
+		kprintf("panic in task %u (%s) while unwinding: %s\n", t->id, t->name, why);
+		abandon(t, t->nested);
+	}
 	if (!claim_unwind(t, false))
 		return false;
 	struct fault_record *rec = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
@@ -195,6 +262,7 @@ static NORETURN void restart(struct task *t)
 	t->restarts++;
 	t->unwinding = false;
 	t->kill_requested = false;
+	t->nested = NULL;
 	task_prepare_context(t); /* the top of the stack: we run far below it */
 	schedule_final();
 }

@@ -74,16 +74,25 @@ EXPORT_KERNEL(task_stack_size);
 size_t task_stack_bytes(const struct task *t) { return mp_size(&t->stack.m); }
 EXPORT_KERNEL(task_stack_bytes);
 
-/* Stack pages with the lowest page of the range left unmapped: an
- * overflow faults instead of corrupting what lies below. */
+/* Room for unwinding an overflowed stack: the landing pads and cleanups of
+ * the frames at its bottom, the unwinder between them (it runs below the
+ * pad it came back from) and a tick that interrupts either. */
+#define HEADROOM_PAGES 4
+
+/* Stack pages with the lowest pages of the range left unmapped: an
+ * overflow faults instead of corrupting what lies below. The upper
+ * HEADROOM_PAGES of them (spare) are mapped as headroom while an
+ * overflowed task unwinds; the lowest stays a guard even then. Virtual
+ * pages only: no frame backs them until an overflow. */
 static err_t stack_alloc(struct task *t, size_t pages)
 {
 	struct allocated_pages all, usable;
 	struct allocated_frames frames;
-	err_t e = pages_alloc(pages + 1, &all);
+	err_t e = pages_alloc(pages + 1 + HEADROOM_PAGES, &all);
 	if (e)
 		return e;
-	if ((e = pages_split(&all, 1, &usable))) {
+	if ((e = pages_split(&all, 1 + HEADROOM_PAGES, &usable)) || (e = pages_split(&all, 1, &t->spare))) {
+		pages_free(&usable);
 		pages_free(&all);
 		return e;
 	}
@@ -99,11 +108,29 @@ static err_t stack_alloc(struct task *t, size_t pages)
 	return e;
 }
 
+err_t task_headroom_map(struct task *t)
+{
+	struct allocated_frames frame;
+	if (!t->spare.count)
+		return t->headroom.m.pages.count ? E_OK : E_EMPTY;
+	err_t e = frames_alloc(HEADROOM_PAGES, &frame);
+	if (!e && (e = mp_map_rw(&t->spare, &frame, &t->headroom)))
+		frames_free(&frame);
+	return e;
+}
+
+void task_headroom_unmap(struct task *t)
+{
+	if (t->headroom.m.pages.count)
+		mp_unmap_keep_pages(&t->headroom.m, &t->spare);
+}
+
 void task_trampoline(void *p)
 {
 	struct task *t = p;
 	sched_finish_switch();
 	hal_irq_enable();
+	task_headroom_unmap(t); /* a restart after an overflow: the guard is back (we run at the top) */
 	task_exit(t->entry(t->arg));
 }
 
@@ -126,6 +153,8 @@ static void task_free(struct task *t)
 {
 	hal_context_release(t->ctx);
 	mp_unmap_rw(&t->stack);
+	mp_unmap_rw(&t->headroom);
+	pages_free(&t->spare);
 	pages_free(&t->guard);
 	kfree(t->arg);
 	kfree(t->arg_pristine);

@@ -20,7 +20,9 @@ struct task {
 	uint32_t refs;               /* atomic; one is the task's own while it runs */
 	struct hal_context *ctx;
 	struct mapped_pages_rw stack; /* empty for a CPU's initial context */
-	struct allocated_pages guard; /* the unmapped page below the stack */
+	struct allocated_pages guard; /* the lowest page below the stack: never mapped */
+	struct allocated_pages spare; /* the pages between guard and stack, unmapped... */
+	struct mapped_pages_rw headroom; /* ...except while an overflowed task unwinds */
 	task_entry_fn entry;
 	void *arg;                   /* the task's own copy */
 	int64_t exit_value;
@@ -38,6 +40,8 @@ struct task {
 	bool unwinding;
 	unsigned restarts;
 	struct fault_record *fault;  /* the record being handled */
+	struct fault_record *nested; /* a fault in a cleanup while unwinding: ends the task */
+	bool overflowed;             /* the fault being unwound overflowed the stack */
 	struct unwind_state unwind;
 	struct unwind_regs fault_regs;
 };
@@ -91,6 +95,11 @@ bool task_kill_can_divert(const struct hal_regs *regs);
 NORETURN void task_end_current(enum task_state how, int64_t value);
 void task_trampoline(void *p);
 void task_prepare_context(struct task *t);
+/* Maps the spare pages below t's stack (room for the unwind of a stack
+ * overflow), or says why not; task_headroom_unmap makes it a guard again
+ * (the trampoline on a restart, task_free at the end). */
+err_t task_headroom_map(struct task *t) MUST_USE;
+void task_headroom_unmap(struct task *t);
 void task_registry_add(struct task *t);
 struct task *task_new_initial(unsigned cpu, const char *name); /* a CPU's boot context */
 /* Releases what an ended task holds; the last reference frees it. */

@@ -369,18 +369,23 @@ static bool eval(const uint8_t *expr, uint32_t len, const struct unwind_regs *in
 	return true;
 }
 
+bool uw_cfa(const struct uw_row *row, const struct uw_stack *stk, const struct unwind_regs *in, uint64_t *cfa,
+	    struct uw_diag *d)
+{
+	if (row->cfa_is_expr)
+		return eval(row->cfa_expr, row->cfa_expr_len, in, stk, false, 0, cfa, d);
+	if (row->cfa_reg >= DW_RIP)
+		return uw_fail(d, "no CFA rule");
+	*cfa = in->r[row->cfa_reg] + (uint64_t)row->cfa_off;
+	return true;
+}
+
 enum uw_step uw_step(const struct uw_row *row, unsigned ra_reg, const struct uw_stack *stk,
 		     const struct unwind_regs *in, struct unwind_regs *out, struct uw_diag *d)
 {
 	uint64_t cfa;
-	if (row->cfa_is_expr) {
-		if (!eval(row->cfa_expr, row->cfa_expr_len, in, stk, false, 0, &cfa, d))
-			return UW_STEP_BAD_CFI;
-	} else {
-		if (row->cfa_reg >= DW_RIP)
-			return uw_fail(d, "no CFA rule"), UW_STEP_BAD_CFI;
-		cfa = in->r[row->cfa_reg] + (uint64_t)row->cfa_off;
-	}
+	if (!uw_cfa(row, stk, in, &cfa, d))
+		return UW_STEP_BAD_CFI;
 	if ((stk->lo || stk->hi) && (cfa < stk->lo || cfa >= stk->hi))
 		return uw_fail(d, "CFA %#lx outside the stack [%#lx, %#lx)", (unsigned long)cfa,
 			       (unsigned long)stk->lo, (unsigned long)stk->hi), UW_STEP_BAD_STACK;

@@ -131,18 +131,19 @@ static uintptr_t max_frames(const struct unwind_state *st)
 	return (st->stack_hi - st->stack_lo) / UW_MIN_FRAME;
 }
 
-/* Enters the cleanup landing pad of the frame r describes, with its pushed
- * call arguments popped (DW_CFA_GNU_args_size), as libgcc does. */
+/* Enters the cleanup landing pad of the frame r describes, with the sp
+ * the pad expects (pad.c: from its CFI row, else after popping the pushed
+ * call arguments, DW_CFA_GNU_args_size). */
 static NORETURN void enter_pad(struct unwind_state *st, struct unwind_regs *r, uintptr_t pad, unsigned max_pads,
-			       const struct uw_row *row)
+			       const struct uw_row *row, struct uw_diag *d)
 {
-	uintptr_t pc = r->r[DW_RIP], sp = r->r[DW_RSP] + row->args_size;
+	const struct uw_stack stk = { st->stack_lo, st->stack_hi };
+	uintptr_t pc = r->r[DW_RIP], sp;
 	if (++st->pads_in_frame > max_pads)
 		finish(st, UNWIND_END_TOO_DEEP, pc, "%s: more landing pads in one frame than its %u call sites",
 		       where(pc), max_pads);
-	if (row->args_size && (sp < r->r[DW_RSP] || ((st->stack_lo || st->stack_hi) && sp >= st->stack_hi)))
-		finish(st, UNWIND_END_BAD_STACK, pc, "%s: %lu bytes of call arguments above sp %#lx leave the stack",
-		       where(pc), (unsigned long)row->args_size, (unsigned long)r->r[DW_RSP]);
+	if (!uw_pad_sp(row, r, pad, &stk, &sp, d))
+		finish(st, UNWIND_END_BAD_STACK, pc, "%s: %s", where(pc), d->buf);
 	st->cleanups++;
 	r->r[DW_RSP] = sp;
 	r->r[DW_RAX] = (uintptr_t)st; /* the "exception object" handed to _Unwind_Resume */
@@ -210,7 +211,7 @@ static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct u
 		if (fde.lsda && !uw_landing_pad(&fde, &src, at, &pad, &max_pads, &d))
 			finish(st, UNWIND_END_BAD_LSDA, pc, "%s", reason);
 		if (pad)
-			enter_pad(st, &r, pad, max_pads, &row);
+			enter_pad(st, &r, pad, max_pads, &row, &d);
 		step(st, &fde, &row, &r, &d);
 		is_ra = !fde.signal_frame; /* a signal frame's caller was interrupted, not calling */
 	}

@@ -106,12 +106,24 @@ bool uw_cfa_check(const struct uw_cie *cie, const uint8_t *insns, const uint8_t 
 struct uw_stack {
 	uintptr_t lo, hi;
 };
+/* The CFA of the frame in whose registers in the row applies. */
+bool uw_cfa(const struct uw_row *row, const struct uw_stack *stk, const struct unwind_regs *in, uint64_t *cfa,
+	    struct uw_diag *d) NONNULL(1, 2, 3, 4, 5) MUST_USE;
 enum uw_step { UW_STEP_OK, UW_STEP_BAD_CFI, UW_STEP_BAD_STACK, UW_STEP_OUTERMOST };
 /* Computes the caller's registers from the frame's row: CFA, saved
  * registers, return address (into r[DW_RIP]), rsp = CFA. */
 enum uw_step uw_step(const struct uw_row *row, unsigned ra_reg, const struct uw_stack *stk,
 		     const struct unwind_regs *in, struct unwind_regs *out, struct uw_diag *d)
 	NONNULL(1, 3, 4, 5, 6) MUST_USE;
+
+/* --- entering a landing pad (pad.c) ---------------------------------------- */
+/* The stack pointer the landing pad at pad expects in the frame whose
+ * registers are r and whose row (at r's pc) is row: from the CFI row at the
+ * pad itself when its CFA is rsp + off (exact however many call arguments
+ * were pushed when the frame was interrupted), else r's sp plus the row's
+ * DW_CFA_GNU_args_size. False if that leaves the stack or the CFI is bad. */
+bool uw_pad_sp(const struct uw_row *row, const struct unwind_regs *r, uintptr_t pad, const struct uw_stack *stk,
+	       uintptr_t *sp, struct uw_diag *d) NONNULL(1, 2, 4, 5, 6) MUST_USE;
 
 /* --- LSDA (lsda.c) ----------------------------------------------------------- */
 /* The landing pad for pc in the frame described by fde (0 if none), and

@@ -1,0 +1,45 @@
+#!/bin/sh
+# opaque.sh SOURCE_DIR BUILD_DIR BUILD...
+# The cell authors' rule of docs/faults.md (tests/unwind_matrix/opaque.c,
+# built with tools/mkcell for each BUILD, CC:LEVEL, as op_CC_OLEVEL): a
+# callee called through a volatile function pointer keeps its caller's
+# cleanup, on a NULL dereference in a leaf (mode 0) and on a stack
+# overflow in a recursion touching only a global (mode 1).
+set -u
+src=$1 build=$2
+shift 2
+dir=$(mktemp -d)
+trap 'rm -rf "$dir"' EXIT
+fail() { echo "opaque callee test: $*"; exit 1; }
+cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+cmds="" cells=""
+for b in "$@"; do
+	cc=${b%%:*} lvl=${b#*:}
+	cell=op_${cc}_O$lvl
+	cells="$cells $cell"
+	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/$cell.o" --cc "$cc" -O "$lvl" --name "$cell" --class app \
+		-DOP_NAME="$cell" "$src/tests/unwind_matrix/opaque.c" >/dev/null 2>&1 || fail "mkcell $b failed"
+	cmds="${cmds}load $cell
+call ${cell}_run 0
+call ${cell}_run 1
+"
+done
+cmds="${cmds}faults
+exit 0"
+out=$dir/out.txt
+"$build/theseus" --cells "$dir" -c "$cmds" </dev/null >"$out" 2>&1
+rc=$?
+cat "$out"
+[ $rc = 0 ] || fail "exit status $rc, expected 0"
+for cell in $cells; do
+	got=$(grep "^$cell: " "$out")
+	want="$cell: caller's cleanup runs (mode 0)
+$cell: caller's cleanup runs (mode 1)"
+	[ "$got" = "$want" ] || fail "$cell: cleanups were
+$got
+expected
+$want"
+	[ "$(grep -Ec "task [0-9]+ \\(${cell}_run\\).*: unwound, 1 landing pad\\(s\\) run" "$out")" = 2 ] ||
+		fail "$cell: the two faults are not logged as unwound with 1 landing pad each"
+done
+echo "opaque callee test: $# build(s), the caller's cleanup ran on both faults"
