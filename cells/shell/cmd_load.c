@@ -178,22 +178,59 @@ static const struct cell_symbol *resolve_function(const char *name)
 	return s && s->is_func ? s : NULL;
 }
 
+/* True if s is its cell's app entry: its arguments become a struct app_args. */
+static bool is_app_entry(const struct cell_symbol *s)
+{
+	app_entry_fn *entry;
+	const struct cell *c = s->section ? s->section->cell : NULL;
+	return c && c->class == CELL_APP && cell_app_entry(c, &entry) == E_OK && (uintptr_t)entry == s->addr;
+}
+
 /* A call runs in a task of its own, so that a fault in the called code
- * ends that task (and is recovered) instead of the shell. */
+ * ends that task (and is recovered) instead of the shell. An app cell's
+ * entry (APP_ENTRY) is called as spawn would: with a struct app_args of the
+ * integers, which the task owns with the rest of the job. */
 struct call_job {
 	void *fn;
 	enum hal_dyn_type ret; /* int unless --long: most cell entry points return int */
 	size_t nargs;
 	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
 	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
+	bool app_entry;
+	struct app_args app;
 };
 
 static int64_t call_job_run(struct call_job *j)
 {
 	uint64_t ret = 0;
+	if (j->app_entry)
+		j->vals[0] = (uintptr_t)&j->app; /* the task's own copy of the job */
 	if (!hal_dyncall(j->fn, j->ret, j->nargs, j->types, j->vals, &ret))
 		return INT64_MIN;
 	return (int64_t)ret;
+}
+
+static bool call_as_app_entry(const struct cell_symbol *s, const char *name, struct call_job *job)
+{
+	if (!is_app_entry(s))
+		return true;
+	if (job->nargs > APP_MAX_ARGS) {
+		shell_error("call", "%s is an app entry: at most %d integer arguments", name, APP_MAX_ARGS);
+		return false;
+	}
+	job->app = (struct app_args){ .argc = (int64_t)job->nargs };
+	for (size_t i = 0; i < job->nargs; i++) {
+		if (job->types[i] == HAL_DYN_PTR) {
+			shell_error("call", "%s is an app entry: its arguments are integers", name);
+			return false;
+		}
+		job->app.argv[i] = (int64_t)job->vals[i];
+	}
+	job->app_entry = true;
+	job->nargs = 1;
+	job->types[0] = HAL_DYN_PTR;
+	job->ret = HAL_DYN_I64;
+	return true;
 }
 
 #define CALL_USAGE "usage: call [--long] [--stack SIZE] <symbol> [args...]"
@@ -244,6 +281,8 @@ bool cmd_call(struct shell *sh, const struct shell_args *a)
 	for (size_t i = 0; i < job.nargs; i++)
 		if (!parse_call_arg(a, i + first, i + 1, &job.types[i], &job.vals[i]))
 			return false;
+	if (!call_as_app_entry(s, name, &job))
+		return false;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = name;
 	o.cpu = task_cpu(task_current());

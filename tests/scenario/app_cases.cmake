@@ -137,3 +137,12 @@ scenario(kill_ends_an_hour_long_sleep 0
 	--match "^task 2 failed \\(killed\\)$"
 	--match "^#1 .*task 2 \\(spinner\\) .*kill at .*\\(killed\\): unwound, 1 landing pad\\(s\\) run$"
 	-- timeout 10 ${SIM} -c "spawn spinner 1 3600000\nps\nkill 2\nps\njoin 2\nfaults\nexit 0")
+
+# `call` of an app's entry passes a struct app_args of its integers, as
+# spawn does (it passed whatever rdi held: the entry read a garbage pointer).
+scenario(call_of_an_app_entry_gets_app_args 0
+	--match "^big_stack: filling a 100 KiB array on the stack, low end first$"
+	--match "^big_stack_main returned 0 \\(0x0\\)$"
+	--match "^call: spinner_main is an app entry: its arguments are integers$"
+	--match "^fault log: 0 fault"
+	-- ${SIM} -c "load big_stack\ncall --stack 256K big_stack_main 1\nload spinner\ncall spinner_main \"x\"\nfaults\nexit 0")
