@@ -232,7 +232,7 @@ err_t task_kill(const struct task_ref *r)
 	enum task_state s = t->state;
 	if (s == TASK_EXITED || s == TASK_FAILED || s == TASK_KILLED)
 		return E_INVAL;
-	t->kill_requested = true;
+	__atomic_store_n(&t->kill_requested, true, __ATOMIC_SEQ_CST); /* before the cancels look */
 	if (t == task_current())
 		task_check_kill();
 	if (wait_queue_cancel(t) || sched_cancel_sleep(t))

@@ -157,6 +157,15 @@ bool task_sleep_ns(uint64_t ns)
 	}
 	t->wake_at = hal_time_ns() + ns;
 	hal_irq_state_t ls = spin_lock_irqsave(&c->lock);
+	/* A kill that came before the sleep list had us found nothing to
+	 * cancel (task_kill sets the flag, then takes this lock): take it
+	 * here instead of sleeping through it. */
+	if (__atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE)) {
+		spin_unlock_irqrestore(&c->lock, ls);
+		hal_irq_restore(s);
+		task_check_kill();
+		return true;
+	}
 	struct list *pos = c->sleepers.next;
 	while (pos != &c->sleepers && list_entry(pos, struct task, wait_link)->wake_at <= t->wake_at)
 		pos = pos->next;
@@ -211,7 +220,7 @@ static unsigned tick_hz;
 /* A CPU the HAL started comes up well within the first bound; live tasks
  * unwind and CPUs stop well within the second, unless something cannot
  * (a cleanup that never returns, a CPU stuck with interrupts off). */
-#define CPU_START_NS 10000000000ull
+#define CPU_START_NS 60000000000ull
 #define SHUTDOWN_GRACE_NS 2000000000ull
 
 /* What a CPU needs, allocated by the boot CPU before any other starts: no
@@ -315,11 +324,15 @@ static void cpus_start(void)
 			cpu_release(id);
 		ncpus = started;
 	}
+	/* Halting between looks lets a starting CPU have the host (under
+	 * valgrind, which runs one thread at a time, a busy wait starves it). */
 	uint64_t deadline = hal_time_ns() + CPU_START_NS;
 	for (unsigned id = 1; id < ncpus; id++) {
-		while (!__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE))
+		while (!__atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE)) {
 			if (hal_time_ns() > deadline)
 				panic("cpu %u was started but did not come up", id);
+			hal_cpu_halt();
+		}
 	}
 }
 

@@ -337,6 +337,52 @@ START_TEST(test_kill_waits_for_code_with_unwind_information)
 }
 END_TEST
 
+/* A kill that lands while its target runs, just before it goes to sleep
+ * (nothing to cancel yet: it is not on the sleep list), is not lost: the
+ * sleep takes it at once. Lost, it would end only after its hour-long
+ * sleep, and the test case's timeout fails the test. The target holds
+ * preemption off until the kill is in, so no tick delivers it earlier. */
+static volatile int slept_through, kill_ready, kill_sent;
+
+static int64_t sleeps_after_the_kill(struct num *n)
+{
+	(void)n;
+	preempt_disable();
+	__atomic_store_n(&kill_ready, 1, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&kill_sent, __ATOMIC_ACQUIRE))
+		;
+	preempt_enable();
+	(void)task_sleep_ns(3600 * 1000000000ull);
+	slept_through = 1;
+	return 0;
+}
+
+static bool is_kill_ready(void *unused)
+{
+	(void)unused;
+	return __atomic_load_n(&kill_ready, __ATOMIC_ACQUIRE);
+}
+
+START_TEST(test_a_kill_just_before_a_sleep_is_not_lost)
+{
+	ck_assert_int_eq(tasks_init(2, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	slept_through = kill_ready = kill_sent = 0;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.cpu = 1;
+	struct num n = { 0 };
+	struct task_ref t;
+	ck_assert_int_eq(TASK_SPAWN(&o, sleeps_after_the_kill, &n, &t), E_OK);
+	sched_idle_until(is_kill_ready, NULL);
+	ck_assert_int_eq(task_kill(&t), E_OK);
+	__atomic_store_n(&kill_sent, 1, __ATOMIC_RELEASE);
+	sched_idle_until(ended, t.t);
+	ck_assert_int_eq(task_state(t.t), TASK_KILLED);
+	ck_assert_int_eq(slept_through, 0);
+	task_ref_drop(&t);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
 static Suite *shutdown_suite(void)
 {
 	Suite *s = suite_create("shutdown");
@@ -349,6 +395,7 @@ static Suite *shutdown_suite(void)
 	tcase_add_test(c, test_shutdown_ends_live_tasks_in_every_state_and_stops_every_cpu);
 	tcase_add_test(c, test_shutdown_gives_up_on_a_task_that_cannot_end);
 	tcase_add_test(c, test_kill_waits_for_code_with_unwind_information);
+	tcase_add_test(c, test_a_kill_just_before_a_sleep_is_not_lost);
 	suite_add_tcase(s, c);
 	return s;
 }
