@@ -28,6 +28,7 @@ void spin_note_unlocked(void)
 
 unsigned spin_held(void) { return *held_here(); }
 
-EXPORT_APP(spin_note_locked);
-EXPORT_APP(spin_note_unlocked);
-EXPORT_APP(spin_held);
+/* Kernel cells only: an app never disables interrupts. */
+EXPORT_KERNEL(spin_note_locked);
+EXPORT_KERNEL(spin_note_unlocked);
+EXPORT_KERNEL(spin_held);

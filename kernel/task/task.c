@@ -223,7 +223,24 @@ NORETURN void task_end_current(enum task_state how, int64_t value)
 	schedule_final();
 }
 
-void task_exit(int64_t value) { task_end_current(TASK_EXITED, value); }
+/* A task that returns holding a spinlock leaves it taken for good: a
+ * broken invariant (the panic stops the machine, as a fault holding one
+ * does). Preemption left disabled is the CPU's, not the task's: it is
+ * given back, with a warning, so the next task on this CPU is preemptible. */
+void task_exit(int64_t value)
+{
+	struct task *t = task_current();
+	unsigned held = spin_held();
+	if (held)
+		panic("task %u (%s) ended holding %u spinlock%s", t->id, t->name, held, held == 1 ? "" : "s");
+	struct cpu *c = cpu_this();
+	if (c->preempt) {
+		kprintf("theseus: task %u (%s) ended with preemption disabled (depth %d): enabled again\n", t->id,
+			t->name, c->preempt);
+		c->preempt = 0;
+	}
+	task_end_current(TASK_EXITED, value);
+}
 
 static bool ended(const struct task *t)
 {

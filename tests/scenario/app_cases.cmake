@@ -146,3 +146,16 @@ scenario(call_of_an_app_entry_gets_app_args 0
 	--match "^call: spinner_main is an app entry: its arguments are integers$"
 	--match "^fault log: 0 fault"
 	-- ${SIM} -c "load big_stack\ncall --stack 256K big_stack_main 1\nload spinner\ncall spinner_main \"x\"\nfaults\nexit 0")
+
+# A task that ends holding a spinlock stops the machine (the lock stays taken
+# for good); one that ends with preemption disabled gives it back, so the
+# CPU's next task runs and faults as usual.
+scenario(task_ending_holding_a_spinlock_stops_the_machine 5
+	--match "panic at nano_core_task:task_exit.*ended holding 1 spinlock\\): machine stopped"
+	--nomatch "strlen returned"
+	-- ${SIM} -c "call spin_note_locked\ncall strlen 1\nexit 0")
+scenario(task_ending_with_preemption_disabled_gives_it_back 0
+	--match "^theseus: task 2 \\(preempt_disable\\) ended with preemption disabled \\(depth 1\\): enabled again$"
+	--match "^Hello from the hello cell!$" --match "^hello_main returned 0"
+	--match "^fault log: 1 fault" --match "page fault at nano_core_lib:strlen.*: unwound"
+	-- ${SIM} -c "call preempt_disable\nload hello\ncall hello_main\ncall strlen 1\nfaults\nexit 0")
