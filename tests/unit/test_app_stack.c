@@ -82,10 +82,19 @@ static void point_at_data(struct object *m)
 	ck_abort_msg("hello.o has no section symbol for " CELL_INFO_SECTION);
 }
 
+/* The record in writable data, where anything could rewrite the entry
+ * after the checks: only a read-only record is believed. */
+static void make_writable(struct object *m)
+{
+	Elf64_Shdr *s = (Elf64_Shdr *)shdr(m, sec_index(m, APP_ENTRY_SECTION));
+	s->sh_flags |= SHF_WRITE;
+}
+
 START_TEST(test_malformed_app_entry_is_refused)
 {
 	assert_entry_refused(break_magic);
 	assert_entry_refused(point_at_data);
+	assert_entry_refused(make_writable);
 }
 END_TEST
 
