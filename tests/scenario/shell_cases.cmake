@@ -131,8 +131,9 @@ scenario(shell_semicolons 0
 	--match "^theseus> load hello$"
 	--match "^theseus> call hello_main$"
 	--match "^Hello from the hello cell!$"
-	--match "^theseus> call hello_main \"a$<SEMICOLON>b\" 2$"
-	-- ${SIM} -c "load hello$<SEMICOLON> call hello_main$<SEMICOLON>$<SEMICOLON> call hello_main \"a$<SEMICOLON>b\" 2")
+	--match "^theseus> call strlen \"a$<SEMICOLON>b\"$"
+	--match "^strlen returned 3 \\(0x3\\)$"
+	-- ${SIM} -c "load hello$<SEMICOLON> call hello_main$<SEMICOLON>$<SEMICOLON> call strlen \"a$<SEMICOLON>b\"")
 
 # Commands piped into stdin (not a terminal) are a script: a failed command
 # makes the status 1 as with -c, `exit` still decides, and nothing of the
