@@ -28,6 +28,15 @@ static inline hal_irq_state_t spin_lock_irqsave(struct spinlock *l)
 	return s;
 }
 
+/* Takes the lock if it is free; the caller has interrupts disabled. */
+static inline bool spin_trylock_irqs_off(struct spinlock *l)
+{
+	if (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
+		return false;
+	spin_note_locked();
+	return true;
+}
+
 /* Releases the lock but leaves interrupts disabled (for a caller that
  * switches away before it restores them, as a blocking wait does). */
 static inline void spin_unlock_irqs_off(struct spinlock *l)

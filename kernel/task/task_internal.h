@@ -32,7 +32,8 @@ struct task {
 	struct wait_queue ended;     /* joiners */
 	struct list all_link;        /* the registry of live tasks */
 	struct list wait_link;       /* in one wait queue or sleep list */
-	struct wait_queue *waiting_on; /* when blocked */
+	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
+	struct spinlock wait_lock;
 	/* failure and recovery (fail.c) */
 	void *arg_pristine;          /* restartable: the argument as spawned */
 	size_t arg_size;

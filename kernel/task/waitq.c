@@ -1,6 +1,9 @@
 /* Blocking: wait queues, and the sleeping mutex built on one. A waiter
  * checks its condition with the queue locked and only then blocks, so a
- * wake-up can never fall between the check and the sleep. */
+ * wake-up can never fall between the check and the sleep.
+ * A task's waiting_on changes only with both its queue's lock and its own
+ * wait_lock held (queue first), so task_kill, which knows only the task,
+ * can reach the queue through wait_lock while the queue surely lives. */
 #include "export.h"
 #include "sync.h"
 #include "task_internal.h"
@@ -9,6 +12,13 @@ void wait_queue_init(struct wait_queue *wq)
 {
 	list_init(&wq->waiters);
 	wq->lock = (struct spinlock){ 0 };
+}
+
+static void set_waiting_on(struct task *t, struct wait_queue *wq)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	t->waiting_on = wq;
+	spin_unlock_irqrestore(&t->wait_lock, s);
 }
 
 bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg)
@@ -25,12 +35,13 @@ bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg
 			return false;
 		}
 		struct task *t = c->current;
-		if (t->kill_requested) {
+		if (t->kill_requested && !t->unwinding) { /* a cleanup may wait while its task unwinds */
 			spin_unlock_irqrestore(&wq->lock, s);
 			task_check_kill();
+			continue;
 		}
 		list_push_back(&wq->waiters, &t->wait_link);
-		t->waiting_on = wq;
+		set_waiting_on(t, wq);
 		sched_make_unrunnable(t, TASK_BLOCKED);
 		/* Interrupts stay off from here to the switch: the lock is
 		 * dropped, but nothing on this CPU can run before we block. */
@@ -41,20 +52,27 @@ bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg
 	}
 }
 
-/* Takes a blocked task off the queue it waits on (task_kill). */
+/* Takes a blocked task off the queue it waits on (task_kill). While
+ * waiting_on names a queue under wait_lock, the task is in it, so the queue
+ * lives; its lock is only tried, as everyone else takes it first. */
 bool wait_queue_cancel(struct task *t)
 {
-	struct wait_queue *wq = t->waiting_on;
-	if (!wq)
-		return false;
-	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
-	bool was = t->waiting_on == wq && t->state == TASK_BLOCKED;
-	if (was) {
-		list_remove(&t->wait_link);
-		t->waiting_on = NULL;
+	for (;;) {
+		hal_irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+		struct wait_queue *wq = t->waiting_on;
+		if (!wq) {
+			spin_unlock_irqrestore(&t->wait_lock, s);
+			return false;
+		}
+		if (spin_trylock_irqs_off(&wq->lock)) {
+			list_remove(&t->wait_link);
+			t->waiting_on = NULL;
+			spin_unlock_irqs_off(&wq->lock);
+			spin_unlock_irqrestore(&t->wait_lock, s);
+			return true; /* waiting_on is set with the task blocked, under the queue's lock */
+		}
+		spin_unlock_irqrestore(&t->wait_lock, s);
 	}
-	spin_unlock_irqrestore(&wq->lock, s);
-	return was;
 }
 
 static struct task *pop_waiter(struct wait_queue *wq)
@@ -63,7 +81,7 @@ static struct task *pop_waiter(struct wait_queue *wq)
 		return NULL;
 	struct task *t = list_entry(wq->waiters.next, struct task, wait_link);
 	list_remove(&t->wait_link);
-	t->waiting_on = NULL;
+	set_waiting_on(t, NULL);
 	return t;
 }
 

@@ -383,6 +383,58 @@ START_TEST(test_a_kill_just_before_a_sleep_is_not_lost)
 }
 END_TEST
 
+/* Kills racing wake-ups: a task blocks on a wait queue on the heap, the
+ * test context wakes it and frees the queue at once, while a kill for it is
+ * under way. task_kill reaches the queue only through the task's wait_lock
+ * while the task is in it, so it never touches a freed queue (memcheck would
+ * say so), and every task ends, killed or exited. */
+struct blocker {
+	struct wait_queue *wq;
+	volatile int woken;
+};
+
+static bool is_woken(void *p) { return ((struct blocker *)p)->woken; }
+
+static int64_t blocks_once(struct blocker **b)
+{
+	return wait_queue_wait_cond((*b)->wq, is_woken, *b) ? 0 : 1;
+}
+
+static bool is_blocked(void *t) { return task_state(t) == TASK_BLOCKED || ended(t); }
+
+START_TEST(test_kills_racing_wakeups_of_freed_queues)
+{
+	ck_assert_int_eq(tasks_init(2, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	unsigned killed = 0, exited = 0;
+	for (unsigned round = 0; round < 300; round++) {
+		struct blocker *b = kzalloc(sizeof *b);
+		b->wq = kzalloc(sizeof *b->wq);
+		wait_queue_init(b->wq);
+		struct task_options o = TASK_OPTIONS_DEFAULT;
+		o.cpu = 1;
+		struct task_ref t;
+		ck_assert_int_eq(TASK_SPAWN(&o, blocks_once, &b, &t), E_OK);
+		sched_idle_until(is_blocked, t.t);
+		hal_irq_state_t s = spin_lock_irqsave(&b->wq->lock);
+		b->woken = 1;
+		spin_unlock_irqrestore(&b->wq->lock, s);
+		if (round % 2)
+			(void)!task_kill(&t);
+		wait_queue_wake_all(b->wq);
+		if (!(round % 2))
+			(void)!task_kill(&t);
+		sched_idle_until(ended, t.t);
+		kfree(b->wq); /* the task has left it: nothing may touch it now */
+		kfree(b);
+		killed += task_state(t.t) == TASK_KILLED;
+		exited += task_state(t.t) == TASK_EXITED;
+		task_ref_drop(&t);
+	}
+	ck_assert_int_eq(killed + exited, 300);
+	ck_assert(tasks_fini());
+}
+END_TEST
+
 static Suite *shutdown_suite(void)
 {
 	Suite *s = suite_create("shutdown");
@@ -396,6 +448,7 @@ static Suite *shutdown_suite(void)
 	tcase_add_test(c, test_shutdown_gives_up_on_a_task_that_cannot_end);
 	tcase_add_test(c, test_kill_waits_for_code_with_unwind_information);
 	tcase_add_test(c, test_a_kill_just_before_a_sleep_is_not_lost);
+	tcase_add_test(c, test_kills_racing_wakeups_of_freed_queues);
 	suite_add_tcase(s, c);
 	return s;
 }
