@@ -21,7 +21,7 @@
 /* Larger than any cell: the loader refuses sections over 64 MiB anyway. */
 #define MAX_IMAGE_BYTES (256L << 20)
 
-static const char *file_kind(mode_t m)
+const char *hosted_file_kind(mode_t m)
 {
 	if (S_ISDIR(m))
 		return "a directory";
@@ -50,7 +50,7 @@ static const char *not_an_image(const char *path, char *why, size_t cap)
 		return why;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		snprintf(why, cap, "not a regular file (%s)", file_kind(st.st_mode));
+		snprintf(why, cap, "not a regular file (%s)", hosted_file_kind(st.st_mode));
 		return why;
 	}
 	return NULL;
@@ -69,7 +69,7 @@ static const char *read_image(const char *path, const void **addr, size_t *size,
 	if (fd < 0 || fstat(fd, &st) < 0)
 		err = strerror(errno);
 	else if (!S_ISREG(st.st_mode))
-		snprintf(why, cap, "not a regular file (%s)", file_kind(st.st_mode)), err = why;
+		snprintf(why, cap, "not a regular file (%s)", hosted_file_kind(st.st_mode)), err = why;
 	else if (st.st_size > MAX_IMAGE_BYTES)
 		snprintf(why, cap, "%lld bytes is larger than a cell image may be", (long long)st.st_size), err = why;
 	else if (st.st_size && (p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,

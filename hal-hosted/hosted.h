@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "hal/boot.h"
 
@@ -23,6 +24,9 @@ void hosted_mem_fini(void);
 
 /* Lists the *.o files of dir as cell images (mapped read-only). */
 bool hosted_cells_load(const char *dir, struct hal_boot_info *info);
+/* "a directory", "a FIFO", ... for a file mode that is not a regular file
+ * (shared with tools/cellinfo, which links the hosted HAL). */
+const char *hosted_file_kind(mode_t m);
 void hosted_cells_fini(struct hal_boot_info *info);
 
 /* Maps the simulator's own executable so the kernel can read its symbols. */

@@ -17,6 +17,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hosted.h"
+
 #define CELL_INFO_SECTION ".theseus.cell_info"
 #define CELL_INFO_MAGIC 0x4c4c4543u /* "CELL" */
 #define CELL_INFO_SIZE 64
@@ -444,21 +446,6 @@ static bool check_header(struct obj *o)
 /* check.c: the loader's elf_parse on the object's bytes. */
 bool cellinfo_loader_check(const void *bytes, size_t size, char *why, size_t cap);
 
-static const char *file_kind(mode_t m)
-{
-	if (S_ISDIR(m))
-		return "a directory";
-	if (S_ISFIFO(m))
-		return "a FIFO";
-	if (S_ISSOCK(m))
-		return "a socket";
-	if (S_ISCHR(m))
-		return "a character device";
-	if (S_ISBLK(m))
-		return "a block device";
-	return "not a regular file";
-}
-
 /* Opens path for reading if it is a regular file (its size in *st), else
  * reports why not and returns -1. O_NONBLOCK, then fstat before any read:
  * opening a FIFO for reading would otherwise wait forever for a writer, and
@@ -469,7 +456,7 @@ static int open_regular(struct obj *o, struct stat *st)
 	if (fd < 0 || fstat(fd, st) < 0) {
 		fail(o, "%s", strerror(errno));
 	} else if (!S_ISREG(st->st_mode)) {
-		fail(o, "not a regular file (%s)", file_kind(st->st_mode));
+		fail(o, "not a regular file (%s)", hosted_file_kind(st->st_mode));
 	} else if (fcntl(fd, F_SETFL, 0) < 0) { /* ordinary blocking reads from here */
 		fail(o, "%s", strerror(errno));
 	} else {
