@@ -6,10 +6,9 @@
 # on the bare-metal image (exit 77, skip, without qemu).
 set -u
 src=$1 build=$2 mode=${3:-}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 fail() { echo "mkcell test: $*"; exit 1; }
-cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+. "$src/tests/lib/cells.sh"
+cells_dir_new
 # A user's source lives anywhere: a path with spaces, a -D value with spaces.
 mkdir "$dir/my sources" && cp "$src/tests/mkcell/oot.c" "$dir/my sources/out of tree.c"
 for cc in gcc clang; do
@@ -23,14 +22,8 @@ call oot_gcc_main 5
 call oot_clang_main 7
 ls
 exit 0"
-out=$(mktemp)
-if [ "$mode" = "--qemu" ]; then
-	printf '%s\n' "$cmds" >"$dir/script.txt"
-	QEMU_CELLS=$dir "$src/tests/qemu/run_qemu.sh" "$build" "$dir/script.txt" >"$out" 2>&1
-else
-	"$build/theseus" --cells "$dir" -c "$cmds" >"$out" 2>&1
-fi
-rc=$?
+out=$dir/out.txt
+cells_run "$([ "$mode" = --qemu ] && echo qemu || echo hosted)" "$out" "$cmds"
 cat "$out"
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail "exit status $rc, expected 0"

@@ -16,17 +16,13 @@ shift 3
 builds=""
 while [ $# -gt 0 ] && [ "$1" != "--" ]; do builds="$builds $1"; shift; done
 [ $# -gt 0 ] && shift # the simulator's own options follow --
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 fail() { echo "nested unwind test: $*"; exit 1; }
-cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+. "$src/tests/lib/cells.sh"
+cells_dir_new
 cmds="" cells=""
 for b in $builds; do
-	cc=${b%%:*} lvl=${b#*:}
-	cell=uo_${cc}_O$lvl
+	cells_build "$b" uo "$src/tests/unwind_matrix/overflow.c" UO_NAME
 	cells="$cells $cell"
-	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/$cell.o" --cc "$cc" -O "$lvl" --name "$cell" --class app \
-		-DUO_NAME="$cell" "$src/tests/unwind_matrix/overflow.c" >/dev/null 2>&1 || fail "mkcell $b failed"
 	case $mode in
 	valgrind) cmds="${cmds}load $cell
 call ${cell}_run 3
@@ -47,18 +43,7 @@ cmds="${cmds}faults
 exit 0"
 
 out=$dir/out.txt
-case $mode in
-qemu)
-	printf '%s\n' "$cmds" >"$dir/script.txt"
-	QEMU_CELLS=$dir "$src/tests/qemu/run_qemu.sh" "$build" "$dir/script.txt" >"$out" 2>&1 ;;
-valgrind)
-	valgrind --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite \
-		"$build/theseus" --cells "$dir" "$@" -c "$cmds" </dev/null >"$out" 2>&1 ;;
-*)
-	"$build/theseus" --cells "$dir" "$@" -c "$cmds" </dev/null >"$out" 2>&1 ;;
-esac
-rc=$?
-tr -d '\r' <"$out" >"$out.1" && mv "$out.1" "$out"
+cells_run "$mode" "$out" "$cmds" "$@"
 cat "$out"
 [ $rc = 77 ] && exit 77
 count() { grep -Ec -- "$1" "$out"; }

@@ -8,17 +8,13 @@
 set -u
 src=$1 build=$2
 shift 2
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 fail() { echo "opaque callee test: $*"; exit 1; }
-cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+. "$src/tests/lib/cells.sh"
+cells_dir_new
 cmds="" cells=""
 for b in "$@"; do
-	cc=${b%%:*} lvl=${b#*:}
-	cell=op_${cc}_O$lvl
+	cells_build "$b" op "$src/tests/unwind_matrix/opaque.c" OP_NAME
 	cells="$cells $cell"
-	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/$cell.o" --cc "$cc" -O "$lvl" --name "$cell" --class app \
-		-DOP_NAME="$cell" "$src/tests/unwind_matrix/opaque.c" >/dev/null 2>&1 || fail "mkcell $b failed"
 	cmds="${cmds}load $cell
 call ${cell}_run 0
 call ${cell}_run 1
@@ -27,8 +23,7 @@ done
 cmds="${cmds}faults
 exit 0"
 out=$dir/out.txt
-"$build/theseus" --cells "$dir" -c "$cmds" </dev/null >"$out" 2>&1
-rc=$?
+cells_run hosted "$out" "$cmds"
 cat "$out"
 [ $rc = 0 ] || fail "exit status $rc, expected 0"
 for cell in $cells; do

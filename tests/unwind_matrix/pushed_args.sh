@@ -8,17 +8,13 @@
 set -u
 src=$1 build=$2 mode=$3
 shift 3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 fail() { echo "pushed arguments test: $*"; exit 1; }
-cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+. "$src/tests/lib/cells.sh"
+cells_dir_new
 cmds="" cells=""
 for b in "$@"; do
-	cc=${b%%:*} lvl=${b#*:}
-	cell=pa_${cc}_O$lvl
+	cells_build "$b" pa "$src/tests/unwind_matrix/pushed_args.c" PA_NAME
 	cells="$cells $cell"
-	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/$cell.o" --cc "$cc" -O "$lvl" --name "$cell" --class app \
-		-DPA_NAME="$cell" "$src/tests/unwind_matrix/pushed_args.c" >/dev/null 2>&1 || fail "mkcell $b failed"
 	cmds="${cmds}load $cell
 call ${cell}_run
 "
@@ -26,14 +22,7 @@ done
 cmds="${cmds}faults
 exit 0"
 out=$dir/out.txt
-if [ "$mode" = qemu ]; then
-	printf '%s\n' "$cmds" >"$dir/script.txt"
-	QEMU_CELLS=$dir "$src/tests/qemu/run_qemu.sh" "$build" "$dir/script.txt" >"$out" 2>&1
-else
-	"$build/theseus" --cells "$dir" -c "$cmds" </dev/null >"$out" 2>&1
-fi
-rc=$?
-tr -d '\r' <"$out" >"$out.1" && mv "$out.1" "$out"
+cells_run "$mode" "$out" "$cmds"
 cat "$out"
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail "exit status $rc, expected 0"

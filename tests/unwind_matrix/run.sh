@@ -11,10 +11,9 @@
 set -u
 src=$1 build=$2 mode=$3
 shift 3
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
 fail() { echo "unwind matrix: $*"; exit 1; }
-cp "$build"/cells/*.o "$dir/" || fail "no cells in $build/cells"
+. "$src/tests/lib/cells.sh"
+cells_dir_new
 
 # Under valgrind, no machine fault (memcheck counts the deliberate one as an
 # error) and no kill of a spinning task (the tick's diversion into the
@@ -25,11 +24,8 @@ calls="0 1" kills="2 3"
 # The cleanups take notes; `call CELL_log` prints them once the task ended.
 id=2 cmds="" cells=""
 for b in "$@"; do
-	cc=${b%%:*} lvl=${b#*:}
-	cell=um_${cc}_O$lvl
+	cells_build "$b" um "$src/tests/unwind_matrix/matrix.c" UM_NAME
 	cells="$cells $cell"
-	THESEUS_BUILD=$build "$src/tools/mkcell" -o "$dir/$cell.o" --cc "$cc" -O "$lvl" --name "$cell" --class app \
-		-DUM_NAME="$cell" "$src/tests/unwind_matrix/matrix.c" || fail "mkcell --cc $cc -O $lvl failed"
 	cmds="${cmds}load $cell
 "
 	for m in $calls; do
@@ -52,18 +48,8 @@ cmds="${cmds}faults
 exit 0"
 
 out=$dir/out.txt
-case $mode in
-qemu)
-	printf '%s\n' "$cmds" >"$dir/script.txt"
-	QEMU_CELLS=$dir "$src/tests/qemu/run_qemu.sh" "$build" "$dir/script.txt" >"$out" 2>&1 ;;
-valgrind)
-	valgrind --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite \
-		"$build/theseus" --cells "$dir" -c "$cmds" </dev/null >"$out" 2>&1 ;;
-*)
-	"$build/theseus" --cells "$dir" -c "$cmds" </dev/null >"$out" 2>&1 ;;
-esac
-rc=$?
-tr -d '\r' <"$out"
+cells_run "$mode" "$out" "$cmds"
+cat "$out"
 [ $rc = 77 ] && exit 77
 [ $rc = 0 ] || fail "exit status $rc, expected 0"
 
