@@ -11,7 +11,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#include "hal/console.h"
+#include "hal_console.h"
 #include "hosted.h"
 
 static unsigned char in_buf[4096];

@@ -10,7 +10,7 @@
 #include <ucontext.h>
 #include <valgrind/valgrind.h>
 
-#include "hal/context.h"
+#include "hal_context.h"
 
 struct hal_context {
 	ucontext_t uc;     /* the fresh context, until first entered */

@@ -11,7 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "hosted.h"
 
 static __thread unsigned this_cpu;

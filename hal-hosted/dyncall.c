@@ -2,7 +2,7 @@
  * from the argument types the shell parsed. */
 #include <ffi.h>
 
-#include "hal/dyncall.h"
+#include "hal_dyncall.h"
 
 static ffi_type *ffi_of(enum hal_dyn_type t)
 {

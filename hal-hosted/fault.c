@@ -11,8 +11,8 @@
 #include <ucontext.h>
 #include <unistd.h>
 
-#include "hal/fault.h"
-#include "hal/irq.h"
+#include "hal_fault.h"
+#include "hal_irq.h"
 #include "hosted.h"
 
 #define FAULT_EXIT_STATUS 3

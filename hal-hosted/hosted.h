@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "hal/boot.h"
+#include "hal_boot.h"
 
 /* The arena: below 2 GiB (small code model with the -no-pie executable),
  * above the randomised brk heap (Linux places it up to 1 GiB past the

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <valgrind/memcheck.h>
 
-#include "hal/irq.h"
+#include "hal_irq.h"
 #include "hosted.h"
 
 static __thread volatile sig_atomic_t irq_off;

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "hal/boot.h"
-#include "hal/cpu.h"
+#include "hal_boot.h"
+#include "hal_cpu.h"
 #include "hosted.h"
 
 #ifndef THESEUS_CELL_DIR

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
-#include "hal/memory.h"
+#include "hal_memory.h"
 #include "hosted.h"
 
 static int mem_fd = -1;

@@ -1,7 +1,7 @@
 /* Hosted time: CLOCK_MONOTONIC for nanoseconds, rdtsc for cycles. */
 #include <time.h>
 
-#include "hal/time.h"
+#include "hal_time.h"
 
 static uint64_t host_ns(void)
 {

@@ -1,6 +1,6 @@
 /* Execution contexts on bare metal: a context is the saved stack pointer;
  * everything else lives on the context's own stack (see context.S). */
-#include "hal/context.h"
+#include "hal_context.h"
 
 struct hal_context {
 	uint64_t rsp;

@@ -1,7 +1,7 @@
 /* The CPU on bare metal: one CPU for now (the SMP plan is in docs/),
  * hlt to idle, and power-off through QEMU's isa-debug-exit device (exit
  * code (status << 1) | 1) or, on real hardware, a halt with interrupts off. */
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "x86.h"
 
 #define DEBUG_EXIT_PORT 0xf4

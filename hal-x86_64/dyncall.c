@@ -1,7 +1,7 @@
 /* Dynamic calls on bare metal: with only integer and pointer arguments,
  * the SysV ABI passes the first six in registers, so calling through a
  * six-argument pointer passes them all (extra registers are ignored). */
-#include "hal/dyncall.h"
+#include "hal_dyncall.h"
 
 typedef uint64_t (*call6_fn)(uint64_t, uint64_t, uint64_t, uint64_t, uint64_t, uint64_t);
 

@@ -2,8 +2,8 @@
  * struct hal_fault for the kernel's handler, with the full register state;
  * the timer interrupt runs the tick callback. An exception the kernel does
  * not handle is reported on the console and stops the machine. */
-#include "hal/cpu.h"
-#include "hal/fault.h"
+#include "hal_cpu.h"
+#include "hal_fault.h"
 #include "klib.h"
 #include "x86.h"
 

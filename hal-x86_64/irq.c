@@ -1,7 +1,7 @@
 /* Interrupts on bare metal: the legacy PIC remapped to vectors 32-47 with
  * only the timer unmasked, the PIT as the periodic tick, and cli/sti
  * behind the HAL's save/restore contract. */
-#include "hal/irq.h"
+#include "hal_irq.h"
 #include "x86.h"
 
 #define PIT_HZ 1193182u

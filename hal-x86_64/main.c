@@ -2,8 +2,8 @@
  * console, descriptor tables, interrupts and time, read the loader's boot
  * information, reserve the page arena, and hand over to kernel_main. Its
  * status leaves through isa-debug-exit in QEMU. */
-#include "hal/boot.h"
-#include "hal/cpu.h"
+#include "hal_boot.h"
+#include "hal_cpu.h"
 #include "klib.h"
 #include "x86.h"
 

@@ -3,7 +3,7 @@
  * allocated once at boot, so mapping never needs memory: it writes PTEs
  * and invalidates the TLB entry. The low 1 GiB stays identity mapped for
  * the nano_core, the HAL and the boot modules. */
-#include "hal/memory.h"
+#include "hal_memory.h"
 #include "klib.h"
 #include "x86.h"
 

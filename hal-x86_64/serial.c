@@ -2,7 +2,7 @@
  * is polled too: cooked, CR becomes LF and bytes are echoed (with
  * backspace erasing) so a person at the serial line sees what they type;
  * raw, bytes pass as they arrive for the shell's own line editor. */
-#include "hal/console.h"
+#include "hal_console.h"
 #include "x86.h"
 
 #define COM1 0x3f8

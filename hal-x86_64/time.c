@@ -1,6 +1,6 @@
 /* Monotonic time from the TSC, calibrated once against PIT channel 2
  * (a 10 ms one-shot gated through port 0x61). */
-#include "hal/time.h"
+#include "hal_time.h"
 #include "x86.h"
 
 static uint64_t tsc_hz;

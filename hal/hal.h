@@ -1,13 +1,13 @@
 /* The whole HAL contract, for code that needs several concerns at once. */
 #ifndef HAL_H
 #define HAL_H
-#include "boot.h"
-#include "console.h"
-#include "context.h"
-#include "cpu.h"
-#include "dyncall.h"
-#include "fault.h"
-#include "irq.h"
-#include "memory.h"
-#include "time.h"
+#include "hal_boot.h"
+#include "hal_console.h"
+#include "hal_context.h"
+#include "hal_cpu.h"
+#include "hal_dyncall.h"
+#include "hal_fault.h"
+#include "hal_irq.h"
+#include "hal_memory.h"
+#include "hal_time.h"
 #endif

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "cell.h"
-#include "hal/dyncall.h"
+#include "hal_dyncall.h"
 #include "heap.h"
 #include "klib.h"
 #include "shell.h"

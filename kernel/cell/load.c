@@ -4,7 +4,7 @@
  * resolve, relocate + record edges, commit. A failure anywhere unloads
  * everything this call loaded, so the system is left as it was. */
 #include "diag.h"
-#include "hal/memory.h"
+#include "hal_memory.h"
 #include "heap.h"
 #include "load.h"
 #include "panic.h"

@@ -4,10 +4,10 @@
 #include "console.h"
 #include "err.h"
 #include "export.h"
-#include "hal/console.h"
-#include "hal/dyncall.h"
-#include "hal/irq.h"
-#include "hal/time.h"
+#include "hal_console.h"
+#include "hal_dyncall.h"
+#include "hal_irq.h"
+#include "hal_time.h"
 
 _Static_assert(CONSOLE_EOF == HAL_CONSOLE_EOF && CONSOLE_NONE == HAL_CONSOLE_NONE,
 	       "console.h passes the HAL's input codes through unchanged");

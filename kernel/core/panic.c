@@ -1,6 +1,6 @@
 /* panic: report a broken kernel invariant and stop the machine with a
  * distinct status. Bad input never comes here; it is an err_t. */
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "klib.h"
 #include "panic.h"
 #include "task.h"

@@ -3,7 +3,7 @@
  * not unwind (kernel/fault/recover.c). Changed only with interrupts off, on
  * the CPU that owns the count, so it needs no atomics. */
 #include "export.h"
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "spinlock.h"
 #include "task.h"
 

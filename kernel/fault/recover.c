@@ -5,8 +5,8 @@
  * printing the log, through the HAL. */
 #include "export.h"
 #include "fault.h"
-#include "hal/cpu.h"
-#include "hal/fault.h"
+#include "hal_cpu.h"
+#include "hal_fault.h"
 #include "klib.h"
 #include "task.h"
 

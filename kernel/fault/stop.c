@@ -7,7 +7,7 @@
  * Such a fault (or panic) stops the machine here, with the fault log and
  * its own exit status, instead of hanging later (docs/faults.md). */
 #include "fault.h"
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "klib.h"
 #include "spinlock.h"
 #include "task.h"

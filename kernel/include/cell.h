@@ -14,7 +14,7 @@
 
 #include "compiler.h"
 #include "err.h"
-#include "hal/boot.h"
+#include "hal_boot.h"
 #include "klib.h"
 #include "mm.h"
 

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
-#include "hal/fault.h"
+#include "hal_fault.h"
 
 enum fault_kind {
 	FAULT_MACHINE, /* a CPU exception (kind in hal_kind) */

@@ -18,8 +18,8 @@
 
 #include "compiler.h"
 #include "err.h"
-#include "hal/boot.h"
-#include "hal/memory.h"
+#include "hal_boot.h"
+#include "hal_memory.h"
 
 #define PAGE_SIZE HAL_PAGE_SIZE
 

@@ -6,7 +6,7 @@
  * so the fault handler stops the machine instead (docs/faults.md). */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
-#include "hal/irq.h"
+#include "hal_irq.h"
 
 struct spinlock {
 	int locked;

@@ -5,7 +5,7 @@
 #include <stddef.h>
 
 #include "format.h"
-#include "hal/console.h"
+#include "hal_console.h"
 #include "klib.h"
 
 #define PRINT_CHUNK 512

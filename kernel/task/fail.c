@@ -7,7 +7,7 @@
  * stack overflow's unwind gets headroom mapped below the stack (task.c);
  * a fault or panic in a cleanup ends the task as failed (abandon). */
 #include "export.h"
-#include "hal/cpu.h"
+#include "hal_cpu.h"
 #include "heap.h"
 #include "panic.h"
 #include "task_internal.h"

@@ -3,9 +3,9 @@
  * sleep, the timer tick), and each CPU's idle loop. Interrupts are off
  * whenever a CPU's current task or a run queue changes. */
 #include "export.h"
-#include "hal/cpu.h"
-#include "hal/irq.h"
-#include "hal/time.h"
+#include "hal_cpu.h"
+#include "hal_irq.h"
+#include "hal_time.h"
 #include "heap.h"
 #include "panic.h"
 #include "scheduler.h"

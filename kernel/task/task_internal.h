@@ -3,7 +3,7 @@
 #ifndef TASK_INTERNAL_H
 #define TASK_INTERNAL_H
 #include "cell.h"
-#include "hal/context.h"
+#include "hal_context.h"
 #include "mm.h"
 #include "spinlock.h"
 #include "task.h"

@@ -6,7 +6,7 @@
 set -u
 export LC_ALL=C
 cc=$1; src=$2; dir=$3
-flags="-std=gnu11 -ffreestanding -mgeneral-regs-only -Wall -Wextra -Werror -c -o /dev/null -I$src/kernel/include -I$src"
+flags="-std=gnu11 -ffreestanding -mgeneral-regs-only -Wall -Wextra -Werror -c -o /dev/null -I$src/kernel/include -I$src/hal"
 status=0; n=0
 for f in "$dir"/ok_*.c; do
 	n=$((n + 1))

@@ -7,7 +7,7 @@
 #include <sys/types.h>
 
 #include "arena_shim.h"
-#include "hal/memory.h"
+#include "hal_memory.h"
 #include "hosted.h"
 
 void *__real_mmap(void *addr, size_t len, int prot, int flags, int fd, off_t off);

@@ -54,7 +54,7 @@ fi
 common="-g -O1 -fno-pie $san -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter"
 # asan-heap first: its valgrind/memcheck.h turns the kernel heap's memcheck
 # client requests into ASan poisoning (see that file).
-common="$common -I$src/tests/fuzz/asan-heap -I$src/kernel/include -I$src -I$src/hal-hosted"
+common="$common -I$src/tests/fuzz/asan-heap -I$src/kernel/include -I$src/hal -I$src/hal-hosted"
 dflt_cells="-DTHESEUS_CELL_DIR=\"$build/cells\""
 
 objs=

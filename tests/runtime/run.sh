@@ -21,7 +21,7 @@ for cc in gcc clang; do
 	for o in 0 1 2 3 s g z fast; do
 		name=rt_${cc}_O$o
 		# shellcheck disable=SC2086 # flags are words
-		$cc $flags -O$o -Wall -Werror -I"$src/kernel/include" -I"$src" -DRT_NAME="\"$name\"" -DRT_ENTRY="${name}_check" \
+		$cc $flags -O$o -Wall -Werror -I"$src/kernel/include" -I"$src/hal" -DRT_NAME="\"$name\"" -DRT_ENTRY="${name}_check" \
 			-DRT_TAG="\"$cc -O$o\"" -c "$src/tests/runtime/probe_cell.c" -o "$dir/$name.o" ||
 			fail "$cc -O$o failed"
 		"$build/tools/cellinfo" --check "$dir/$name.o" || fail "$name.o: cellinfo --check refused it"

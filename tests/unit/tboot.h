@@ -3,7 +3,7 @@
  * (tboot_setup_cells). Use as Check checked fixtures. */
 #ifndef TBOOT_H
 #define TBOOT_H
-#include "hal/boot.h"
+#include "hal_boot.h"
 
 #define TBOOT_MEMORY (64UL << 20)
 

@@ -10,7 +10,7 @@
 
 #include "cell.h"
 #include "fault.h"
-#include "hal/irq.h"
+#include "hal_irq.h"
 #include "hosted.h"
 #include "kernel/task/task_internal.h"
 #include "panic.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "cell.h"
-#include "hal/time.h"
+#include "hal_time.h"
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"

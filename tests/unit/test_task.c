@@ -5,8 +5,8 @@
 #include <stdlib.h>
 
 #include "cell.h"
-#include "hal/cpu.h"
-#include "hal/time.h"
+#include "hal_cpu.h"
+#include "hal_time.h"
 #include "heap.h"
 #include "mm.h"
 #include "sync.h"

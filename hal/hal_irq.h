@@ -14,7 +14,7 @@ void hal_irq_restore(hal_irq_state_t state);
 void hal_irq_enable(void);
 bool hal_irq_enabled(void);
 
-#include "fault.h"
+#include "hal_fault.h"
 
 /* interrupted: the registers of the code the tick interrupted, or NULL
  * when the tick was held back and delivered later (hal_irq_restore). The
