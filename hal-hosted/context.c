@@ -1,7 +1,7 @@
 /* Hosted execution contexts: created with ucontext (getcontext and
  * makecontext on the task's stack) and first entered with setcontext;
  * every save and every later switch uses the bare-metal register switch
- * (hal-x86_64/context.S, built into both HALs: both are x86_64), which saves
+ * (hal/x86_64/context.S, built into both HALs: both are x86_64), which saves
  * only callee-saved registers and makes no syscall (swapcontext spends half
  * its time in rt_sigprocmask, and would carry signal masks between tasks).
  * Stacks are announced to valgrind so memcheck follows the switches. */

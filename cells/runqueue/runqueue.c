@@ -30,7 +30,7 @@ struct rq {
 static struct rq rqs[MAX_CPUS];
 
 /* The queue of cpu, locked, or NULL for a CPU out of range. */
-static struct rq *rq_lock(unsigned cpu, hal_irq_state_t *irq)
+static struct rq *rq_lock(unsigned cpu, irq_state_t *irq)
 {
 	if (cpu >= MAX_CPUS)
 		return NULL;
@@ -41,7 +41,7 @@ static struct rq *rq_lock(unsigned cpu, hal_irq_state_t *irq)
 	return q;
 }
 
-static void rq_unlock(struct rq *q, hal_irq_state_t irq) { spin_unlock_irqrestore(&q->lock, irq); }
+static void rq_unlock(struct rq *q, irq_state_t irq) { spin_unlock_irqrestore(&q->lock, irq); }
 
 static struct rq_entry *rq_find(struct rq *q, const struct task *t)
 {
@@ -57,7 +57,7 @@ static struct rq_entry *rq_find(struct rq *q, const struct task *t)
 /* The queue holding t, locked, with t's entry in *e; NULL (nothing locked)
  * if no queue holds it. t's own CPU's queue is searched first: t is nearly
  * always there, so the common case takes one lock. */
-static struct rq *rq_lock_holder(const struct task *t, struct rq_entry **e, hal_irq_state_t *irq)
+static struct rq *rq_lock_holder(const struct task *t, struct rq_entry **e, irq_state_t *irq)
 {
 	int home = task_cpu(t);
 	for (int i = -1; i < MAX_CPUS; i++) {
@@ -107,7 +107,7 @@ bool rq_push_back(unsigned cpu, struct task *t, int priority)
 	if (!e)
 		return false;
 	*e = (struct rq_entry){ .t = t, .priority = priority };
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq *q = rq_lock(cpu, &irq);
 	list_push_back(&q->entries, &e->link);
 	q->len++;
@@ -117,7 +117,7 @@ bool rq_push_back(unsigned cpu, struct task *t, int priority)
 
 bool rq_remove(struct task *t)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq_entry *e;
 	struct rq *q = rq_lock_holder(t, &e, &irq);
 	if (!q)
@@ -130,7 +130,7 @@ bool rq_remove(struct task *t)
 
 bool rq_move_to_back(struct task *t)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq_entry *e;
 	struct rq *q = rq_lock_holder(t, &e, &irq);
 	if (!q)
@@ -144,7 +144,7 @@ bool rq_move_to_back(struct task *t)
 /* Pops (or peeks at) the entry pick chooses from cpu's queue. */
 static struct task *rq_pick(unsigned cpu, struct rq_entry *(*pick)(struct rq *q), bool pop)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq *q = rq_lock(cpu, &irq);
 	if (!q)
 		return NULL;
@@ -165,7 +165,7 @@ struct task *rq_peek_highest(unsigned cpu) { return rq_pick(cpu, rq_highest, fal
 
 size_t rq_len(unsigned cpu)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq *q = rq_lock(cpu, &irq);
 	if (!q)
 		return 0;
@@ -176,7 +176,7 @@ size_t rq_len(unsigned cpu)
 
 bool rq_contains(const struct task *t)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq_entry *e;
 	struct rq *q = rq_lock_holder(t, &e, &irq);
 	if (q)
@@ -186,7 +186,7 @@ bool rq_contains(const struct task *t)
 
 void rq_for_each(unsigned cpu, void (*fn)(struct task *t, int priority, void *arg), void *arg)
 {
-	hal_irq_state_t irq;
+	irq_state_t irq;
 	struct rq *q = rq_lock(cpu, &irq);
 	if (!q)
 		return;

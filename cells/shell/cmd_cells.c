@@ -76,7 +76,7 @@ static void ls_namespace(const struct namespace *ns)
 
 static void ls_images_not_loaded(const struct namespace *ns)
 {
-	const struct hal_cell_image *images;
+	const struct cell_image *images;
 	size_t n = cell_images(&images), shown = 0;
 	kprintf("cell images not loaded:\n");
 	for (size_t i = 0; i < n; i++) {
@@ -129,7 +129,7 @@ bool cmd_syms(struct shell *sh, const struct shell_args *a)
 
 /* FNV-1a over the object's bytes: lets a test prove two machines load
  * byte-identical cell objects. */
-static uint64_t image_hash(const struct hal_cell_image *img)
+static uint64_t image_hash(const struct cell_image *img)
 {
 	uint64_t h = 0xcbf29ce484222325ull;
 	const unsigned char *p = img->addr;
@@ -142,7 +142,7 @@ bool cmd_images(struct shell *sh, const struct shell_args *a)
 {
 	(void)sh;
 	(void)a;
-	const struct hal_cell_image *images;
+	const struct cell_image *images;
 	size_t n = cell_images(&images);
 	kprintf("%zu cell images:\n", n);
 	for (size_t i = 0; i < n; i++)

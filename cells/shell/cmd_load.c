@@ -1,10 +1,10 @@
 /* Changing what runs: `load` and `unload` go through the loader (cell.h),
  * reporting its diagnostics as one line; `call` resolves a symbol in the
- * root namespace and calls it through the HAL's dynamic call. */
+ * root namespace and calls it through the kernel's dynamic call (dyncall.h). */
 #include <stdint.h>
 
 #include "cell.h"
-#include "hal_dyncall.h"
+#include "dyncall.h"
 #include "heap.h"
 #include "klib.h"
 #include "shell.h"
@@ -146,19 +146,19 @@ bool cmd_unload(struct shell *sh, const struct shell_args *a)
 
 /* A "quoted" word passes as a pointer to its NUL-terminated text (which
  * lives as long as the command), anything else must be an integer. */
-static bool parse_call_arg(const struct shell_args *a, size_t i, size_t nth, enum hal_dyn_type *type,
+static bool parse_call_arg(const struct shell_args *a, size_t i, size_t nth, enum dyn_type *type,
 			   uint64_t *val)
 {
 	const char *w = a->argv[i];
 	int64_t v;
 	if (a->quoted[i]) {
-		*type = HAL_DYN_PTR;
+		*type = DYN_PTR;
 		*val = (uintptr_t)w;
 	} else if (str_to_i64(w, &v)) {
-		*type = HAL_DYN_I64;
+		*type = DYN_I64;
 		*val = (uint64_t)v;
 	} else if (str_to_u64(w, val)) {
-		*type = HAL_DYN_I64;
+		*type = DYN_I64;
 	} else {
 		shell_error("call", "argument %zu '%s' is not an integer (quote strings: \"%s\")", nth, w, w);
 		return false;
@@ -192,10 +192,10 @@ static bool is_app_entry(const struct cell_symbol *s)
  * integers, which the task owns with the rest of the job. */
 struct call_job {
 	void *fn;
-	enum hal_dyn_type ret; /* int unless --long: most cell entry points return int */
+	enum dyn_type ret; /* int unless --long: most cell entry points return int */
 	size_t nargs;
-	enum hal_dyn_type types[HAL_DYNCALL_MAX_ARGS];
-	uint64_t vals[HAL_DYNCALL_MAX_ARGS];
+	enum dyn_type types[DYNCALL_MAX_ARGS];
+	uint64_t vals[DYNCALL_MAX_ARGS];
 	bool app_entry;
 	struct app_args app;
 };
@@ -205,7 +205,7 @@ static int64_t call_job_run(struct call_job *j)
 	uint64_t ret = 0;
 	if (j->app_entry)
 		j->vals[0] = (uintptr_t)&j->app; /* the task's own copy of the job */
-	if (!hal_dyncall(j->fn, j->ret, j->nargs, j->types, j->vals, &ret))
+	if (dyncall(j->fn, j->ret, j->nargs, j->types, j->vals, &ret))
 		return INT64_MIN;
 	return (int64_t)ret;
 }
@@ -220,7 +220,7 @@ static bool call_as_app_entry(const struct cell_symbol *s, const char *name, str
 	}
 	job->app = (struct app_args){ .argc = (int64_t)job->nargs };
 	for (size_t i = 0; i < job->nargs; i++) {
-		if (job->types[i] == HAL_DYN_PTR) {
+		if (job->types[i] == DYN_PTR) {
 			shell_error("call", "%s is an app entry: its arguments are integers", name);
 			return false;
 		}
@@ -228,8 +228,8 @@ static bool call_as_app_entry(const struct cell_symbol *s, const char *name, str
 	}
 	job->app_entry = true;
 	job->nargs = 1;
-	job->types[0] = HAL_DYN_PTR;
-	job->ret = HAL_DYN_I64;
+	job->types[0] = DYN_PTR;
+	job->ret = DYN_I64;
 	return true;
 }
 
@@ -269,14 +269,14 @@ bool cmd_call(struct shell *sh, const struct shell_args *a)
 		return false;
 	const char *name = a->argv[sym];
 	size_t first = sym + 1;
-	if (a->argc - first > HAL_DYNCALL_MAX_ARGS) {
-		shell_error("call", "at most %d arguments", HAL_DYNCALL_MAX_ARGS);
+	if (a->argc - first > DYNCALL_MAX_ARGS) {
+		shell_error("call", "at most %d arguments", DYNCALL_MAX_ARGS);
 		return false;
 	}
 	const struct cell_symbol *s = resolve_function(name);
 	if (!s)
 		return false;
-	struct call_job job = { .fn = (void *)s->addr, .ret = wide ? HAL_DYN_I64 : HAL_DYN_I32,
+	struct call_job job = { .fn = (void *)s->addr, .ret = wide ? DYN_I64 : DYN_I32,
 				.nargs = a->argc - first };
 	for (size_t i = 0; i < job.nargs; i++)
 		if (!parse_call_arg(a, i + first, i + 1, &job.types[i], &job.vals[i]))

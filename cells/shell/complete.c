@@ -107,7 +107,7 @@ static void consider(struct shell_completion *c, const char *line, size_t pos, c
 /* The cell images, then the loaded cells that have no image (built in). */
 static void consider_cells(struct shell_completion *c, const char *line, size_t pos)
 {
-	const struct hal_cell_image *images;
+	const struct cell_image *images;
 	size_t n = cell_images(&images);
 	for (size_t i = 0; i < n; i++)
 		consider(c, line, pos, images[i].name);

@@ -7,7 +7,7 @@
 #include <stdint.h>
 
 #include "cell.h"
-#include "hal_dyncall.h"
+#include "dyncall.h"
 #include "heap.h"
 #include "klib.h"
 #include "shell.h"
@@ -30,7 +30,7 @@ static const struct shell_cmd shell_cmds[] = {
 	  "list a cell's dependency edges (--rev: the edges into it)" },
 	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },
 	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
-	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + HAL_DYNCALL_MAX_ARGS, cmd_call,
+	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + DYNCALL_MAX_ARGS, cmd_call,
 	  "call a function with integer or \"string\" arguments in a task (--long: 64-bit result;"
 	  " --stack: its stack, default 64K)" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },

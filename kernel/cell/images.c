@@ -21,15 +21,17 @@
 #include "heap.h"
 #include "load.h"
 
+_Static_assert(CELL_IMAGE_NAME_MAX == HAL_CELL_NAME_MAX, "an image's names fit the index as the HAL gives them");
+
 /* The images exporting one symbol; the first two are remembered. */
 struct provider {
-	const struct hal_cell_image *img[2];
+	const struct cell_image *img[2];
 	size_t count;
 	char name[];
 };
 
 static struct {
-	struct hal_cell_image *images; /* listed (by name), then refused */
+	struct cell_image *images; /* listed (by name), then refused */
 	bool *usable;                  /* parallel to images: it parses */
 	size_t n_listed, n;
 	struct hmap by_symbol; /* exported symbol -> struct provider (owned) */
@@ -37,7 +39,7 @@ static struct {
 
 /* One image while the index is being built. */
 struct candidate {
-	struct hal_cell_image img;
+	struct cell_image img;
 	bool usable;
 	bool named_after_file; /* file is "<name>.o" */
 	size_t order;          /* in the HAL's list */
@@ -124,7 +126,7 @@ static void place_image(const struct candidate *c, const struct candidate *used,
 }
 
 /* Every symbol a listed, usable image exports, mapped to its providers. */
-static err_t index_symbols(const struct hal_cell_image *img)
+static err_t index_symbols(const struct cell_image *img)
 {
 	struct elf_obj obj;
 	struct cell_diag diag = { 0 };
@@ -203,7 +205,7 @@ void images_fini(void)
 	idx = (__typeof__(idx)){ 0 };
 }
 
-size_t image_providers(const char *symbol, const struct hal_cell_image *out[2])
+size_t image_providers(const char *symbol, const struct cell_image *out[2])
 {
 	const struct provider *p = hmap_get(&idx.by_symbol, symbol);
 	if (!p)
@@ -213,7 +215,7 @@ size_t image_providers(const char *symbol, const struct hal_cell_image *out[2])
 	return p->count;
 }
 
-const struct hal_cell_image *image_in_file(const char *stem)
+const struct cell_image *image_in_file(const char *stem)
 {
 	for (size_t i = 0; i < idx.n; i++)
 		if (file_is_named(idx.images[i].file, stem))
@@ -221,7 +223,7 @@ const struct hal_cell_image *image_in_file(const char *stem)
 	return NULL;
 }
 
-const struct hal_cell_image *cell_image_find(const char *name)
+const struct cell_image *cell_image_find(const char *name)
 {
 	for (size_t i = 0; i < idx.n_listed; i++)
 		if (!strcmp(idx.images[i].name, name))
@@ -229,7 +231,7 @@ const struct hal_cell_image *cell_image_find(const char *name)
 	return NULL;
 }
 
-size_t cell_images(const struct hal_cell_image **out)
+size_t cell_images(const struct cell_image **out)
 {
 	*out = idx.images;
 	return idx.n_listed;

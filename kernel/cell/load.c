@@ -131,7 +131,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
  * name is a file's name. */
 static err_t image_not_found(const char *name, struct cell_diag *diag)
 {
-	const struct hal_cell_image *f = image_in_file(name);
+	const struct cell_image *f = image_in_file(name);
 	if (!f)
 		return diag_set(diag, E_NOTFOUND, NULL, NULL, NULL, "no cell image of that name");
 	if (cell_image_find(f->name) != f)
@@ -144,7 +144,7 @@ static err_t image_not_found(const char *name, struct cell_diag *diag)
 }
 
 /* "hello", or "hello (in hello2.o)" when the file is named otherwise. */
-static void describe_image(const struct hal_cell_image *img, char *buf, size_t cap)
+static void describe_image(const struct cell_image *img, char *buf, size_t cap)
 {
 	size_t n = strlen(img->name);
 	bool named = !strncmp(img->file, img->name, n) && !strcmp(img->file + n, ".o");
@@ -153,7 +153,7 @@ static void describe_image(const struct hal_cell_image *img, char *buf, size_t c
 
 /* Two images export a symbol the loading cell needs and the namespace
  * does not resolve: refuse rather than let file names decide. */
-static err_t ambiguous(const char *name, const char *symbol, size_t n, const struct hal_cell_image *prov[2],
+static err_t ambiguous(const char *name, const char *symbol, size_t n, const struct cell_image *prov[2],
 		       struct cell_diag *diag)
 {
 	char a[2 * HAL_CELL_NAME_MAX], b[2 * HAL_CELL_NAME_MAX];
@@ -173,11 +173,11 @@ static err_t load_providers(struct namespace *ns, const char *name, const void *
 	err_t e = elf_parse(bytes, size, &obj, diag);
 	const char *missing;
 	while (!e && (missing = first_missing_symbol(&obj, ns))) {
-		const struct hal_cell_image *prov[2];
+		const struct cell_image *prov[2];
 		size_t n = image_providers(missing, prov);
 		if (n > 1)
 			return ambiguous(name, missing, n, prov, diag);
-		const struct hal_cell_image *img = n ? prov[0] : NULL;
+		const struct cell_image *img = n ? prov[0] : NULL;
 		struct cell *dep;
 		if (img)
 			e = load_in_txn(ns, img->name, txn, &dep, diag); /* diag names img on error */
@@ -197,7 +197,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 			 struct cell **out, struct cell_diag *diag)
 {
 	strlcpy(diag->cell, name, sizeof diag->cell);
-	const struct hal_cell_image *img = cell_image_find(name);
+	const struct cell_image *img = cell_image_find(name);
 	if (!img)
 		return image_not_found(name, diag);
 	for (size_t i = 0; i < txn->depth; i++)

@@ -4,6 +4,7 @@
  * (load.c). Private to kernel/cell. */
 #ifndef CELL_LOAD_H
 #define CELL_LOAD_H
+#include "boot.h"
 #include "cell.h"
 #include "elf.h"
 
@@ -43,9 +44,9 @@ err_t images_index(const struct hal_boot_info *info) MUST_USE;
 void images_fini(void);
 /* How many listed images export symbol; the first two go to out. More
  * than one means the symbol is ambiguous: the loader does not choose. */
-size_t image_providers(const char *symbol, const struct hal_cell_image *out[2]) NONNULL(1, 2);
+size_t image_providers(const char *symbol, const struct cell_image *out[2]) NONNULL(1, 2);
 /* The image (listed or refused at boot) whose file is "<stem>.o", or NULL. */
-const struct hal_cell_image *image_in_file(const char *stem) NONNULL(1);
+const struct cell_image *image_in_file(const char *stem) NONNULL(1);
 /* nano_core.c */
 err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info) MUST_USE;
 /* Frees what a cell owns (memory, sections, symbols, outgoing edges). */

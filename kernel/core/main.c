@@ -3,6 +3,7 @@
  * nano_core's own cells and the index of cell images), then loads the
  * shell cell and hands it the console or the boot commands. Returns the
  * exit status the HAL powers off with. */
+#include "boot.h"
 #include "cell.h"
 #include "export.h"
 #include "fault.h"
@@ -50,7 +51,7 @@ static err_t boot_memory(const struct hal_boot_info *info)
  * broken leftover) are counted apart, each was named in its own message. */
 static void banner(const struct hal_boot_info *info)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t listed = cell_images(&imgs);
 	char refused[64] = "";
 	if (info->n_cells > listed)

@@ -18,14 +18,14 @@ static struct {
 	struct spinlock lock;
 } log;
 
-static const char *const hal_kind_names[] = {
-	[HAL_FAULT_PAGE] = "page fault",
-	[HAL_FAULT_BUS] = "bus error",
-	[HAL_FAULT_ILLEGAL] = "illegal instruction",
-	[HAL_FAULT_DIVIDE] = "divide error",
-	[HAL_FAULT_PROTECTION] = "general protection fault",
-	[HAL_FAULT_BREAKPOINT] = "breakpoint",
-	[HAL_FAULT_OTHER] = "CPU exception",
+static const char *const machine_fault_names[] = {
+	[MACHINE_FAULT_PAGE] = "page fault",
+	[MACHINE_FAULT_BUS] = "bus error",
+	[MACHINE_FAULT_ILLEGAL] = "illegal instruction",
+	[MACHINE_FAULT_DIVIDE] = "divide error",
+	[MACHINE_FAULT_PROTECTION] = "general protection fault",
+	[MACHINE_FAULT_BREAKPOINT] = "breakpoint",
+	[MACHINE_FAULT_OTHER] = "CPU exception",
 };
 
 const char *fault_kind_name(const struct fault_record *r)
@@ -34,7 +34,7 @@ const char *fault_kind_name(const struct fault_record *r)
 		return "panic";
 	if (r->kind == FAULT_KILL)
 		return "kill";
-	return (unsigned)r->hal_kind < ARRAY_LEN(hal_kind_names) ? hal_kind_names[r->hal_kind] : "fault";
+	return (unsigned)r->machine < ARRAY_LEN(machine_fault_names) ? machine_fault_names[r->machine] : "fault";
 }
 
 const char *fault_action_name(enum fault_action a)
@@ -79,18 +79,18 @@ static unsigned earlier_in(const struct chain *c)
 	return n;
 }
 
-struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
+struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machine, uintptr_t pc,
 				  uintptr_t addr, const char *detail)
 {
 	struct task *t = task_current();
 	const struct cell_section *sec = cell_section_at(pc);
 	struct chain chain = { t ? task_id(t) : 0, sec ? sec->cell->instance : 0, pc };
-	hal_irq_state_t s = spin_lock_irqsave(&log.lock);
+	irq_state_t s = spin_lock_irqsave(&log.lock);
 	unsigned seq = ++log.next_seq;
 	struct fault_record *r = &log.ring[seq % LOG_SLOTS];
 	unsigned recur = kind == FAULT_KILL ? 0 : earlier_in(&chain);
 	*r = (struct fault_record){ .seq = seq, .time_ns = hal_time_ns(), .task_id = chain.task_id,
-				    .cpu = hal_cpu_id(), .kind = kind, .hal_kind = hal_kind, .addr = addr, .pc = pc,
+				    .cpu = hal_cpu_id(), .kind = kind, .machine = machine, .addr = addr, .pc = pc,
 				    .cell_instance = chain.cell_instance, .recurrence = recur };
 	spin_unlock_irqrestore(&log.lock, s);
 	if (t)

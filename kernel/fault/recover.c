@@ -12,6 +12,13 @@
 
 bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_record *rec);
 
+/* fault.h names the HAL's fault kinds for the log (cells see no HAL type). */
+_Static_assert(MACHINE_FAULT_PAGE == (int)HAL_FAULT_PAGE && MACHINE_FAULT_BUS == (int)HAL_FAULT_BUS &&
+		       MACHINE_FAULT_ILLEGAL == (int)HAL_FAULT_ILLEGAL && MACHINE_FAULT_DIVIDE == (int)HAL_FAULT_DIVIDE &&
+		       MACHINE_FAULT_PROTECTION == (int)HAL_FAULT_PROTECTION &&
+		       MACHINE_FAULT_BREAKPOINT == (int)HAL_FAULT_BREAKPOINT && MACHINE_FAULT_OTHER == (int)HAL_FAULT_OTHER,
+	       "enum machine_fault has the HAL's values");
+
 /* Faults being handled per CPU: one inside the handler (a corrupted cell
  * list, say) would otherwise recurse until the fault stack overflows. */
 static unsigned handling[MAX_CPUS];
@@ -27,7 +34,7 @@ static bool on_fault(struct hal_fault *f)
 	++*depth;
 	char why[160];
 	bool unsafe = fault_unrecoverable(f->irq_enabled, why, sizeof why); /* before the log's lock */
-	struct fault_record *rec = fault_record(FAULT_MACHINE, f->kind, f->regs.rip, f->addr, unsafe ? why : NULL);
+	struct fault_record *rec = fault_record(FAULT_MACHINE, (enum machine_fault)f->kind, f->regs.rip, f->addr, unsafe ? why : NULL);
 	kprintf("machine fault: %s at %s, address %#lx\n", fault_kind_name(rec), rec->where, (unsigned long)f->addr);
 	if (unsafe)
 		fault_stop(rec, why);

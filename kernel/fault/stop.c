@@ -8,6 +8,7 @@
  * its own exit status, instead of hanging later (docs/faults.md). */
 #include "fault.h"
 #include "hal_cpu.h"
+#include "hal_irq.h"
 #include "klib.h"
 #include "spinlock.h"
 #include "task.h"

@@ -14,7 +14,6 @@
 
 #include "compiler.h"
 #include "err.h"
-#include "hal_boot.h"
 #include "klib.h"
 #include "mm.h"
 
@@ -147,13 +146,8 @@ struct namespace {
 };
 
 /* --- setup ----------------------------------------------------------------- */
-/* Creates the root namespace, represents the nano_core as cells, and indexes
- * the exports of the HAL's cell images for dependency loading. */
-err_t cells_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);
+/* cells_init and nano_core_register_unwind: kernel/private/boot.h. */
 void cells_fini(void);
-/* Registers the nano_core's own unwind information (from its image) and the
- * HAL's extra .eh_frames with the unwinder. */
-err_t nano_core_register_unwind(const struct hal_boot_info *info) MUST_USE NONNULL(1);
 struct namespace *ns_root(void);
 
 /* --- namespaces -------------------------------------------------------------- */
@@ -199,8 +193,16 @@ void import_unbind(struct import_table *t) NONNULL(1);
 err_t cell_app_entry(const struct cell *c, app_entry_fn **out) MUST_USE NONNULL(1, 2);
 
 /* --- queries --------------------------------------------------------------- */
-const struct hal_cell_image *cell_image_find(const char *name) NONNULL(1);
-size_t cell_images(const struct hal_cell_image **out) NONNULL(1);
+/* A cell image the HAL offered at boot, as the kernel's index lists it. */
+#define CELL_IMAGE_NAME_MAX 64
+struct cell_image {
+	char name[CELL_IMAGE_NAME_MAX]; /* the cell's name, from its info record */
+	char file[CELL_IMAGE_NAME_MAX]; /* the file or boot module name, "hello.o" */
+	const void *addr;               /* read-only bytes of the object */
+	size_t size;
+};
+const struct cell_image *cell_image_find(const char *name) NONNULL(1);
+size_t cell_images(const struct cell_image **out) NONNULL(1);
 size_t cell_region_size(const struct cell *c, enum cell_region r) NONNULL(1);
 /* The section and symbol containing addr, for reports ("hello:.text.f+0x12"). */
 const struct cell_section *cell_section_at(uintptr_t addr);

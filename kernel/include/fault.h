@@ -15,12 +15,22 @@
 #include <stdint.h>
 
 #include "compiler.h"
-#include "hal_fault.h"
 
 enum fault_kind {
-	FAULT_MACHINE, /* a CPU exception (kind in hal_kind) */
+	FAULT_MACHINE, /* a CPU exception (which: machine) */
 	FAULT_PANIC,   /* panic() in a task */
 	FAULT_KILL,    /* task_kill */
+};
+
+/* Which CPU exception, with the HAL's values (kernel/fault/recover.c checks). */
+enum machine_fault {
+	MACHINE_FAULT_PAGE,
+	MACHINE_FAULT_BUS,
+	MACHINE_FAULT_ILLEGAL,
+	MACHINE_FAULT_DIVIDE,
+	MACHINE_FAULT_PROTECTION,
+	MACHINE_FAULT_BREAKPOINT,
+	MACHINE_FAULT_OTHER,
 };
 
 enum fault_action {
@@ -47,7 +57,7 @@ struct fault_record {
 	char task[32];
 	unsigned cpu;
 	enum fault_kind kind;
-	enum hal_fault_kind hal_kind;
+	enum machine_fault machine;
 	uintptr_t addr;   /* faulting data address (machine faults) */
 	uintptr_t pc;
 	char where[FAULT_WHERE_MAX]; /* cell:section+off (symbol+off) */
@@ -64,7 +74,7 @@ struct fault_record {
  * restarts), the same pc, in the same loaded instance of its cell, kills
  * excepted. So one-shot tasks never escalate, and what was recorded against
  * an unloaded cell is never held against a later load of it. */
-struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
+struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machine, uintptr_t pc,
 				  uintptr_t addr, const char *detail) MUST_USE;
 /* Calls fn for each record, oldest first. */
 void fault_log_for_each(void (*fn)(const struct fault_record *r, void *arg), void *arg) NONNULL(1);

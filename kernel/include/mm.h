@@ -18,10 +18,8 @@
 
 #include "compiler.h"
 #include "err.h"
-#include "hal_boot.h"
-#include "hal_memory.h"
 
-#define PAGE_SIZE HAL_PAGE_SIZE
+#define PAGE_SIZE 4096 /* the HAL's page size (checked in kernel/mm/mm.c) */
 
 struct allocated_frames {
 	uint64_t start; /* physical address */
@@ -36,7 +34,7 @@ struct allocated_pages {
 struct mapped_pages {
 	struct allocated_pages pages;
 	struct allocated_frames frames;
-	unsigned prot; /* enum hal_prot */
+	unsigned prot; /* the HAL's protection bits */
 };
 struct mapped_pages_rw {
 	struct mapped_pages m;
@@ -47,8 +45,7 @@ struct mapped_pages_rx {
 _Static_assert(sizeof(struct mapped_pages_rw) == sizeof(struct mapped_pages), "rw is a view");
 _Static_assert(sizeof(struct mapped_pages_rx) == sizeof(struct mapped_pages), "rx is a view");
 
-/* --- setup and counters --- */
-err_t mm_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);
+/* --- setup and counters (mm_init: kernel/private/boot.h) --- */
 void mm_fini(void);
 size_t frames_total(void);
 size_t frames_free_count(void);

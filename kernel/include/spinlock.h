@@ -6,7 +6,9 @@
  * so the fault handler stops the machine instead (docs/faults.md). */
 #ifndef KERNEL_SPINLOCK_H
 #define KERNEL_SPINLOCK_H
-#include "hal_irq.h"
+#include <stdbool.h>
+
+#include "irq.h"
 
 struct spinlock {
 	int locked;
@@ -19,9 +21,9 @@ void spin_note_unlocked(void);
 /* Spinlocks the executing CPU holds now. */
 unsigned spin_held(void);
 
-static inline hal_irq_state_t spin_lock_irqsave(struct spinlock *l)
+static inline irq_state_t spin_lock_irqsave(struct spinlock *l)
 {
-	hal_irq_state_t s = hal_irq_save();
+	irq_state_t s = irq_save();
 	while (__atomic_test_and_set(&l->locked, __ATOMIC_ACQUIRE))
 		__builtin_ia32_pause();
 	spin_note_locked();
@@ -45,10 +47,10 @@ static inline void spin_unlock_irqs_off(struct spinlock *l)
 	__atomic_clear(&l->locked, __ATOMIC_RELEASE);
 }
 
-static inline void spin_unlock_irqrestore(struct spinlock *l, hal_irq_state_t s)
+static inline void spin_unlock_irqrestore(struct spinlock *l, irq_state_t s)
 {
 	spin_unlock_irqs_off(l);
-	hal_irq_restore(s);
+	irq_restore(s);
 }
 
 #endif

@@ -59,7 +59,7 @@ static inline void mutex_unlock_ptr(struct mutex **m)
 
 struct spin_guard {
 	struct spinlock *lock;
-	hal_irq_state_t irq;
+	irq_state_t irq;
 };
 static inline void spin_guard_release(struct spin_guard *g) { spin_unlock_irqrestore(g->lock, g->irq); }
 static inline struct spin_guard spin_guard_take(struct spinlock *l) { return (struct spin_guard){ l, spin_lock_irqsave(l) }; }

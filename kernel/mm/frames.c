@@ -46,7 +46,7 @@ size_t frames_free_count(void) { return frame_map.nfree; }
 err_t frames_alloc(size_t count, struct allocated_frames *out)
 {
 	size_t index;
-	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
+	irq_state_t s = spin_lock_irqsave(&frame_lock);
 	bool ok = bm_alloc(&frame_map, count, 1, &index);
 	spin_unlock_irqrestore(&frame_lock, s);
 	if (!ok)
@@ -59,7 +59,7 @@ void frames_free(struct allocated_frames *f)
 {
 	if (f->count == 0)
 		return;
-	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
+	irq_state_t s = spin_lock_irqsave(&frame_lock);
 	bool ok = bm_release(&frame_map, (f->start - frame_base) / PAGE_SIZE, f->count);
 	spin_unlock_irqrestore(&frame_lock, s);
 	if (!ok)

@@ -175,7 +175,7 @@ void *kmalloc(size_t size)
 {
 	if (size == 0)
 		size = 1;
-	hal_irq_state_t s = spin_lock_irqsave(&heap.lock);
+	irq_state_t s = spin_lock_irqsave(&heap.lock);
 	void *p = size <= LARGEST_SMALL ? small_alloc(size) : large_alloc(size);
 	if (p) {
 		heap.stats.live_blocks++;
@@ -197,7 +197,7 @@ void kfree(void *p)
 {
 	if (!p)
 		return;
-	hal_irq_state_t s = spin_lock_irqsave(&heap.lock);
+	irq_state_t s = spin_lock_irqsave(&heap.lock);
 	struct block_hdr *h = hdr_open(p);
 	if (h->magic != MAGIC_LIVE && h->magic != MAGIC_LARGE)
 		panic("kfree(%p): not a live heap block (magic %#x): double free or wild pointer",
@@ -255,7 +255,7 @@ char *kstrdup(const char *s) { return kstrndup(s, SIZE_MAX); }
 
 void heap_trim(void)
 {
-	hal_irq_state_t st = spin_lock_irqsave(&heap.lock);
+	irq_state_t st = spin_lock_irqsave(&heap.lock);
 	for (size_t c = 0; c < NCLASSES; c++) {
 		struct list *pos, *tmp;
 		list_for_each_safe(pos, tmp, &heap.slabs[c]) {

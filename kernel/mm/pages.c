@@ -33,7 +33,7 @@ size_t pages_free_count(void) { return page_map.nfree; }
 err_t pages_alloc_aligned(size_t count, size_t align_pages, struct allocated_pages *out)
 {
 	size_t index;
-	hal_irq_state_t s = spin_lock_irqsave(&page_lock);
+	irq_state_t s = spin_lock_irqsave(&page_lock);
 	bool ok = bm_alloc(&page_map, count, align_pages, &index);
 	spin_unlock_irqrestore(&page_lock, s);
 	if (!ok)
@@ -51,7 +51,7 @@ void pages_free(struct allocated_pages *p)
 {
 	if (p->count == 0)
 		return;
-	hal_irq_state_t s = spin_lock_irqsave(&page_lock);
+	irq_state_t s = spin_lock_irqsave(&page_lock);
 	bool ok = bm_release(&page_map, (p->start - page_base) / PAGE_SIZE, p->count);
 	spin_unlock_irqrestore(&page_lock, s);
 	if (!ok)

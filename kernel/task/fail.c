@@ -151,7 +151,7 @@ void task_unwind_diverted(void)
 
 static NORETURN void fail_here(struct task *t, enum fault_kind kind, const char *why, uintptr_t pc)
 {
-	struct fault_record *rec = fault_record(kind, HAL_FAULT_OTHER, pc, 0, why);
+	struct fault_record *rec = fault_record(kind, MACHINE_FAULT_OTHER, pc, 0, why);
 	begin(t, rec);
 	unwind_here(&t->unwind);
 }
@@ -190,13 +190,13 @@ bool task_fail_panic(const char *why, uintptr_t pc)
 	bool stop = fault_unrecoverable(hal_irq_enabled(), unsafe, sizeof unsafe); /* before the log's lock */
 	if (!stop && t && !t->idle && t->unwinding && !t->nested && boundary_hi) {
 		/* a cleanup panicked: the unwind cannot go on, the machine can */
-		t->nested = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
+		t->nested = fault_record(FAULT_PANIC, MACHINE_FAULT_OTHER, pc, 0, why);
 		kprintf("panic in task %u (%s) while unwinding: %s\n", t->id, t->name, why);
 		abandon(t, t->nested);
 	}
 	if (!claim_unwind(t, false))
 		return false;
-	struct fault_record *rec = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, pc, 0, why);
+	struct fault_record *rec = fault_record(FAULT_PANIC, MACHINE_FAULT_OTHER, pc, 0, why);
 	kprintf("panic in task %u (%s): %s\n", t->id, t->name, why);
 	if (stop)
 		fault_stop(rec, unsafe);

@@ -134,7 +134,7 @@ bool task_yield(void)
 static void wake_sleepers(struct cpu *c)
 {
 	uint64_t now = hal_time_ns();
-	hal_irq_state_t s = spin_lock_irqsave(&c->lock);
+	irq_state_t s = spin_lock_irqsave(&c->lock);
 	while (!list_empty(&c->sleepers)) {
 		struct task *t = list_entry(c->sleepers.next, struct task, wait_link);
 		if (t->wake_at > now)
@@ -156,7 +156,7 @@ bool task_sleep_ns(uint64_t ns)
 		return false;
 	}
 	t->wake_at = hal_time_ns() + ns;
-	hal_irq_state_t ls = spin_lock_irqsave(&c->lock);
+	irq_state_t ls = spin_lock_irqsave(&c->lock);
 	/* A kill that came before the sleep list had us found nothing to
 	 * cancel (task_kill sets the flag, then takes this lock): take it
 	 * here instead of sleeping through it. */
@@ -183,7 +183,7 @@ bool task_sleep_ns(uint64_t ns)
 bool sched_cancel_sleep(struct task *t)
 {
 	struct cpu *c = &cpus[t->cpu];
-	hal_irq_state_t s = spin_lock_irqsave(&c->lock);
+	irq_state_t s = spin_lock_irqsave(&c->lock);
 	bool was = t->state == TASK_SLEEPING;
 	if (was)
 		list_remove(&t->wait_link);
@@ -208,7 +208,7 @@ static bool on_tick(struct hal_regs *interrupted)
 	struct task *t = c->current;
 	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0 &&
 	    task_kill_can_divert(interrupted)) {
-		struct fault_record *r = fault_record(FAULT_KILL, HAL_FAULT_OTHER, interrupted->rip, 0, "killed");
+		struct fault_record *r = fault_record(FAULT_KILL, MACHINE_FAULT_OTHER, interrupted->rip, 0, "killed");
 		return task_divert_to_unwind(interrupted, 0, r);
 	}
 	return false;

@@ -18,7 +18,7 @@ static struct {
  * 2 however many CPUs run (secondary CPUs come up in parallel with it). */
 void task_registry_add(struct task *t)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
 	t->id = t->idle ? 0 : reg.next_id++;
 	list_push_back(&reg.all, &t->all_link);
 	reg.stats.alive++;
@@ -282,7 +282,7 @@ void task_reap(struct task *t)
 {
 	if (!ended(t) && !t->idle)
 		panic("task %s reaped while %s", t->name, task_state_name(t->state));
-	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
 	list_remove(&t->all_link);
 	reg.stats.alive--;
 	spin_unlock_irqrestore(&reg.lock, s);
@@ -297,7 +297,7 @@ size_t task_kill_all(void)
 	for (;;) {
 		struct task_ref victim = { NULL };
 		size_t live = 0;
-		hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+		irq_state_t s = spin_lock_irqsave(&reg.lock);
 		struct list *pos;
 		list_for_each(pos, &reg.all) {
 			struct task *t = list_entry(pos, struct task, all_link);
@@ -321,7 +321,7 @@ size_t task_kill_all(void)
 
 void task_print_live(void)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
 	struct list *pos;
 	list_for_each(pos, &reg.all) {
 		struct task *t = list_entry(pos, struct task, all_link);
@@ -341,7 +341,7 @@ struct task_ref task_current_ref(void)
 bool task_find(unsigned id, struct task_ref *out)
 {
 	bool found = false;
-	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
 	struct list *pos;
 	list_for_each(pos, &reg.all) {
 		struct task *t = list_entry(pos, struct task, all_link);
@@ -358,7 +358,7 @@ bool task_find(unsigned id, struct task_ref *out)
 
 void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&reg.lock);
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
 	struct list *pos;
 	list_for_each(pos, &reg.all) fn(list_entry(pos, struct task, all_link), arg);
 	spin_unlock_irqrestore(&reg.lock, s);

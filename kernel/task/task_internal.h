@@ -4,6 +4,7 @@
 #define TASK_INTERNAL_H
 #include "cell.h"
 #include "hal_context.h"
+#include "hal_irq.h"
 #include "mm.h"
 #include "spinlock.h"
 #include "task.h"

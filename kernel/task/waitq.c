@@ -16,7 +16,7 @@ void wait_queue_init(struct wait_queue *wq)
 
 static void set_waiting_on(struct task *t, struct wait_queue *wq)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
 	t->waiting_on = wq;
 	spin_unlock_irqrestore(&t->wait_lock, s);
 }
@@ -24,7 +24,7 @@ static void set_waiting_on(struct task *t, struct wait_queue *wq)
 bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg)
 {
 	for (;;) {
-		hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+		irq_state_t s = spin_lock_irqsave(&wq->lock);
 		if (cond(arg)) {
 			spin_unlock_irqrestore(&wq->lock, s);
 			return true;
@@ -58,7 +58,7 @@ bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg
 bool wait_queue_cancel(struct task *t)
 {
 	for (;;) {
-		hal_irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+		irq_state_t s = spin_lock_irqsave(&t->wait_lock);
 		struct wait_queue *wq = t->waiting_on;
 		if (!wq) {
 			spin_unlock_irqrestore(&t->wait_lock, s);
@@ -87,7 +87,7 @@ static struct task *pop_waiter(struct wait_queue *wq)
 
 bool wait_queue_wake_one(struct wait_queue *wq)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+	irq_state_t s = spin_lock_irqsave(&wq->lock);
 	struct task *t = pop_waiter(wq);
 	if (t)
 		sched_make_runnable(t);
@@ -98,7 +98,7 @@ bool wait_queue_wake_one(struct wait_queue *wq)
 size_t wait_queue_wake_all(struct wait_queue *wq)
 {
 	size_t n = 0;
-	hal_irq_state_t s = spin_lock_irqsave(&wq->lock);
+	irq_state_t s = spin_lock_irqsave(&wq->lock);
 	struct task *t;
 	while ((t = pop_waiter(wq))) {
 		sched_make_runnable(t);
@@ -135,7 +135,7 @@ bool mutex_lock(struct mutex *m)
  * loops cannot take it back before the waiter runs. */
 void mutex_unlock(struct mutex *m)
 {
-	hal_irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+	irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
 	struct task *next = pop_waiter(&m->waiters);
 	m->owner = next;
 	if (next)

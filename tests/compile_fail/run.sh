@@ -6,7 +6,9 @@
 set -u
 export LC_ALL=C
 cc=$1; src=$2; dir=$3
-flags="-std=gnu11 -ffreestanding -mgeneral-regs-only -Wall -Wextra -Werror -c -o /dev/null -I$src/kernel/include -I$src/hal"
+# A cell's flags and include path, read from where the build reads them.
+flags="-std=gnu11 $(grep '^-' "$src/tools/cell.flags" | tr '\n' ' ') -Wall -Wextra -Werror -c -o /dev/null"
+flags="$flags $(sed -n "s|^\([^#].*\)|-I$src/\1|p" "$src/tools/cell.include" | tr '\n' ' ')"
 status=0; n=0
 for f in "$dir"/ok_*.c; do
 	n=$((n + 1))

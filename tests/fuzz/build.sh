@@ -54,7 +54,7 @@ fi
 common="-g -O1 -fno-pie $san -fno-omit-frame-pointer -Wall -Wextra -Wno-unused-parameter"
 # asan-heap first: its valgrind/memcheck.h turns the kernel heap's memcheck
 # client requests into ASan poisoning (see that file).
-common="$common -I$src/tests/fuzz/asan-heap -I$src/kernel/include -I$src/hal -I$src/hal-hosted"
+common="$common -I$src/tests/fuzz/asan-heap -I$src/kernel/include -I$src/kernel/private -I$src/hal -I$src/hal-hosted"
 dflt_cells="-DTHESEUS_CELL_DIR=\"$build/cells\""
 
 objs=
@@ -81,7 +81,7 @@ done
 for s in $(cd "$src" && ls hal-hosted/*.c | grep -v '/main\.c$'); do
 	compile "$src/$s" "$obj/$(echo "$s" | tr / _).o"
 done
-"$cc" -c "$src/hal-x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
+"$cc" -c "$src/hal/x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
 objs="$objs $obj/context.o"
 for s in $(cd "$src" && { find kernel -name '*.S'; ls hal-hosted/*.S; } | sort); do
 	o="$obj/$(echo "$s" | tr / _).o"

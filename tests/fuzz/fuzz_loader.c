@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "arena_shim.h"
+#include "boot.h"
 #include "cell.h"
 #include "heap.h"
 #include "hosted.h"
@@ -97,7 +98,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		fail("cells_init failed");
 	/* Preload what loads (with its dependencies); the test cells that are
 	 * meant to fail (missing symbol, duplicate, privilege) simply do not. */
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs), loaded = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct cell *c;

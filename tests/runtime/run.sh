@@ -16,12 +16,13 @@ trap 'rm -rf "$dir"' EXIT
 fail() { echo "runtime test: $*"; exit 1; }
 for c in shell sched_rr runqueue; do cp "$build/cells/$c.o" "$dir/" || fail "no $c.o in $build/cells"; done
 flags=$(grep -v '^#' "$src/tools/cell.flags" | grep -v '^-O' | tr '\n' ' ')
+incs=$(sed -n "s|^\([^#].*\)|-I$src/\1|p" "$src/tools/cell.include" | tr '\n' ' ') # as every cell
 cmds="" n=0
 for cc in gcc clang; do
 	for o in 0 1 2 3 s g z fast; do
 		name=rt_${cc}_O$o
 		# shellcheck disable=SC2086 # flags are words
-		$cc $flags -O$o -Wall -Werror -I"$src/kernel/include" -I"$src/hal" -DRT_NAME="\"$name\"" -DRT_ENTRY="${name}_check" \
+		$cc $flags -O$o -Wall -Werror $incs -DRT_NAME="\"$name\"" -DRT_ENTRY="${name}_check" \
 			-DRT_TAG="\"$cc -O$o\"" -c "$src/tests/runtime/probe_cell.c" -o "$dir/$name.o" ||
 			fail "$cc -O$o failed"
 		"$build/tools/cellinfo" --check "$dir/$name.o" || fail "$name.o: cellinfo --check refused it"

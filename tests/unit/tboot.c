@@ -3,6 +3,7 @@
  * checked fixtures, so they run inside each test's process. */
 #include <check.h>
 
+#include "boot.h"
 #include "cell.h"
 #include "heap.h"
 #include "hosted.h"

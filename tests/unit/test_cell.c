@@ -364,7 +364,7 @@ END_TEST
  * priv_app and needs_missing must fail. */
 static void load_unload_every_image(int round)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs);
 	ck_assert_uint_ge(n, 9);
 	for (size_t i = 0; i < n; i++) {

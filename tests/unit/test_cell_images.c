@@ -146,7 +146,7 @@ static const struct hal_cell_image *image_of_file(const char *file)
 /* How many listed images are called name. */
 static size_t listed_as(const char *name)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs), found = 0;
 	for (size_t i = 0; i < n; i++)
 		found += !strcmp(imgs[i].name, name);
@@ -176,12 +176,12 @@ END_TEST
 
 START_TEST(test_a_cell_name_held_twice_is_listed_once_from_the_file_named_after_it)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs);
 	ck_assert_uint_eq(n, tboot_info.n_cells - 3); /* hello2.o, zgreeter.o and hellp.o refused */
 	ck_assert_uint_eq(listed_as("hello"), 1);
 	ck_assert_uint_eq(listed_as("hello2"), 0);
-	const struct hal_cell_image *hello = cell_image_find("hello");
+	const struct cell_image *hello = cell_image_find("hello");
 	ck_assert_str_eq(hello->file, "hello.o");
 	ck_assert_ptr_eq(hello->addr, image_of_file("hello.o")->addr);
 	for (size_t i = 1; i < n; i++) /* listed in name order */
@@ -204,7 +204,7 @@ START_TEST(test_an_image_is_listed_under_its_record_name_not_its_file_name)
 {
 	ck_assert_uint_eq(listed_as("greeter"), 0);
 	ck_assert_uint_eq(listed_as("hellp"), 1); /* neither file is hellp.o: the first by name is used */
-	const struct hal_cell_image *img = cell_image_find("hellp");
+	const struct cell_image *img = cell_image_find("hellp");
 	ck_assert_ptr_nonnull(img);
 	ck_assert_str_eq(img->file, "greeter.o");
 	struct cell_diag d;
@@ -220,16 +220,16 @@ END_TEST
  * hellp from greeter.o, though its file is named after that cell. */
 START_TEST(test_an_image_that_does_not_parse_never_hides_one_that_does)
 {
-	const struct hal_cell_image *broken = image_in_file("hellp");
+	const struct cell_image *broken = image_in_file("hellp");
 	ck_assert_ptr_nonnull(broken);
 	ck_assert_str_eq(broken->file, "hellp.o");
 	ck_assert_uint_eq(broken->size, 3000);
-	const struct hal_cell_image *img = cell_image_find("hellp");
+	const struct cell_image *img = cell_image_find("hellp");
 	ck_assert_ptr_nonnull(img);
 	ck_assert_str_eq(img->file, "greeter.o");
 	ck_assert_ptr_ne(img, broken);
 	/* refused: not listed under any name */
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs);
 	for (size_t i = 0; i < n; i++)
 		ck_assert_ptr_ne(&imgs[i], broken);
@@ -256,7 +256,7 @@ START_TEST(test_an_image_that_does_not_parse_alone_is_listed_under_its_file_name
 	ck_assert_uint_eq(kept, m - 2);
 	tboot_info.n_cells = kept;
 	ck_assert_int_eq(cells_init(&tboot_info), E_OK);
-	const struct hal_cell_image *img = cell_image_find("hellp");
+	const struct cell_image *img = cell_image_find("hellp");
 	ck_assert_ptr_nonnull(img);
 	ck_assert_str_eq(img->file, "hellp.o");
 	struct world before = world_now();
@@ -272,7 +272,7 @@ END_TEST
  * order of a directory, or of boot modules). */
 START_TEST(test_the_index_is_the_same_whatever_order_the_images_come_in)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs);
 	char (*names)[2][HAL_CELL_NAME_MAX] = calloc(n, sizeof *names);
 	ck_assert_ptr_nonnull(names);
@@ -317,7 +317,7 @@ START_TEST(test_a_symbol_two_images_export_is_refused_naming_it_and_both_provide
 	/* nothing stays loaded, not even chain_c, which is not ambiguous */
 	ck_assert_ptr_null(c);
 	assert_world_is(before, "ambiguous load");
-	const struct hal_cell_image *prov[2];
+	const struct cell_image *prov[2];
 	ck_assert_uint_eq(image_providers("chain_b_value", prov), 2);
 	ck_assert_uint_eq(image_providers("chain_c_value", prov), 1);
 	ck_assert_str_eq(prov[0]->name, "chain_c");
@@ -344,7 +344,7 @@ END_TEST
  * every symbol an image imports comes from the nano_core or one image. */
 START_TEST(test_no_in_tree_cell_needs_a_symbol_two_images_export)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs), checked = 0;
 	ck_assert_uint_ge(n, 10);
 	for (size_t i = 0; i < n; i++) {
@@ -355,7 +355,7 @@ START_TEST(test_no_in_tree_cell_needs_a_symbol_two_images_export)
 			if (s->st_shndx != SHN_UNDEF || !name[0] || !strcmp(name, GOT_SYMBOL) ||
 			    ns_resolve(ns_root(), name))
 				continue;
-			const struct hal_cell_image *prov[2];
+			const struct cell_image *prov[2];
 			size_t providers = image_providers(name, prov);
 			ck_assert_msg(providers <= 1, "%s needs %s, which %s and %s export", imgs[i].name, name,
 				      prov[0]->name, prov[1]->name);

@@ -29,9 +29,9 @@ static struct spinlock lock_a, lock_b;
 START_TEST(test_spin_count_follows_nested_locks_and_guards)
 {
 	ck_assert_uint_eq(spin_held(), 0);
-	hal_irq_state_t a = spin_lock_irqsave(&lock_a);
+	irq_state_t a = spin_lock_irqsave(&lock_a);
 	ck_assert_uint_eq(spin_held(), 1);
-	hal_irq_state_t b = spin_lock_irqsave(&lock_b);
+	irq_state_t b = spin_lock_irqsave(&lock_b);
 	ck_assert_uint_eq(spin_held(), 2);
 	spin_unlock_irqrestore(&lock_b, b);
 	ck_assert_uint_eq(spin_held(), 1);
@@ -42,7 +42,7 @@ START_TEST(test_spin_count_follows_nested_locks_and_guards)
 		ck_assert_uint_eq(spin_held(), 1);
 	}
 	ck_assert_uint_eq(spin_held(), 0);
-	hal_irq_state_t s = spin_lock_irqsave(&lock_a);
+	irq_state_t s = spin_lock_irqsave(&lock_a);
 	spin_unlock_irqs_off(&lock_a);
 	ck_assert_uint_eq(spin_held(), 0);
 	ck_assert(!hal_irq_enabled()); /* released, but interrupts still off */
@@ -104,7 +104,7 @@ START_TEST(test_recoverable_only_with_nothing_held_and_everything_enabled)
 {
 	char why[160];
 	ck_assert(!fault_unrecoverable(true, why, sizeof why));
-	hal_irq_state_t s = spin_lock_irqsave(&lock_a);
+	irq_state_t s = spin_lock_irqsave(&lock_a);
 	ck_assert(fault_unrecoverable(true, why, sizeof why));
 	ck_assert_str_eq(why, "cpu 0 holds 1 spinlock, which unwinding would leave taken");
 	spin_unlock_irqrestore(&lock_a, s);
@@ -121,7 +121,7 @@ END_TEST
 static int64_t panic_holding_a_spinlock(void *unused)
 {
 	(void)unused;
-	hal_irq_state_t s = spin_lock_irqsave(&lock_a);
+	irq_state_t s = spin_lock_irqsave(&lock_a);
 	panic("broken on purpose with a spinlock held");
 	spin_unlock_irqrestore(&lock_a, s);
 }
@@ -177,7 +177,7 @@ END_TEST
 static int64_t fault_holding_a_spinlock(void *unused)
 {
 	(void)unused;
-	hal_irq_state_t s = spin_lock_irqsave(&lock_a);
+	irq_state_t s = spin_lock_irqsave(&lock_a);
 	int v = *(volatile int *)(uintptr_t)unused; /* null */
 	spin_unlock_irqrestore(&lock_a, s);
 	return v;
@@ -243,8 +243,8 @@ static unsigned recur[4];
 static int64_t record_twice(void *unused)
 {
 	(void)unused;
-	recur[0] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
-	recur[1] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
+	recur[0] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
+	recur[1] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
 	return 0;
 }
 
@@ -263,9 +263,9 @@ END_TEST
 static int64_t kill_then_fault(void *unused)
 {
 	(void)unused;
-	recur[0] = fault_record(FAULT_KILL, HAL_FAULT_OTHER, the_pc, 0, "killed")->recurrence;
-	recur[1] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
-	recur[2] = fault_record(FAULT_PANIC, HAL_FAULT_OTHER, the_pc + 1, 0, NULL)->recurrence;
+	recur[0] = fault_record(FAULT_KILL, MACHINE_FAULT_OTHER, the_pc, 0, "killed")->recurrence;
+	recur[1] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, the_pc, 0, NULL)->recurrence;
+	recur[2] = fault_record(FAULT_PANIC, MACHINE_FAULT_OTHER, the_pc + 1, 0, NULL)->recurrence;
 	return 0;
 }
 
@@ -301,14 +301,14 @@ static int64_t fault_across_a_reload(void *unused)
 	if (!s)
 		return -1;
 	uintptr_t pc = s->addr + 7;
-	recur[0] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, pc, 0, NULL)->recurrence;
-	recur[1] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, pc, 0, NULL)->recurrence;
+	recur[0] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, pc, 0, NULL)->recurrence;
+	recur[1] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, pc, 0, NULL)->recurrence;
 	struct cell_diag d;
 	T_CHECK(cell_unload(c, &d) == E_OK);
 	if (!(c = load_faulty()))
 		return -1;
-	recur[2] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, pc, 0, NULL)->recurrence;
-	recur[3] = fault_record(FAULT_MACHINE, HAL_FAULT_PAGE, pc, 0, NULL)->recurrence;
+	recur[2] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, pc, 0, NULL)->recurrence;
+	recur[3] = fault_record(FAULT_MACHINE, MACHINE_FAULT_PAGE, pc, 0, NULL)->recurrence;
 	T_CHECK(cell_unload(c, &d) == E_OK);
 	return 0;
 }

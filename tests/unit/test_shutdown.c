@@ -415,7 +415,7 @@ START_TEST(test_kills_racing_wakeups_of_freed_queues)
 		struct task_ref t;
 		ck_assert_int_eq(TASK_SPAWN(&o, blocks_once, &b, &t), E_OK);
 		sched_idle_until(is_blocked, t.t);
-		hal_irq_state_t s = spin_lock_irqsave(&b->wq->lock);
+		irq_state_t s = spin_lock_irqsave(&b->wq->lock);
 		b->woken = 1;
 		spin_unlock_irqrestore(&b->wq->lock, s);
 		if (round % 2)

@@ -102,7 +102,7 @@ static struct unwind_state state_for_driver(void)
 /* --- parsing ------------------------------------------------------------------ */
 START_TEST(test_every_cell_image_eh_frame_passes_the_check)
 {
-	const struct hal_cell_image *imgs;
+	const struct cell_image *imgs;
 	size_t n = cell_images(&imgs);
 	ck_assert_uint_gt(n, 3);
 	for (size_t i = 0; i < n; i++) {

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "boot.h"
 #include "cell.h"
 #include "fault.h"
 #include "heap.h"

@@ -1,6 +1,9 @@
-/* Context switch on bare metal: save the callee-saved registers and the
- * stack pointer of `from`, load those of `to`. A prepared context starts in
- * context_start, which calls entry(arg) with a 16-byte aligned stack. */
+/* hal/x86_64/ holds the code both x86-64 HALs build (hal-hosted and
+ * hal-x86_64), so neither links the other's files.
+ * The register switch: save the callee-saved registers and the stack
+ * pointer of `from`, load those of `to`. A context prepared by hal-x86_64
+ * starts in context_start, which calls entry(arg) with a 16-byte aligned
+ * stack (hosted contexts start through ucontext instead). */
 	.text
 	.code64
 	.globl x86_context_switch
