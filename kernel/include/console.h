@@ -13,8 +13,8 @@ int console_getc(void);
 int console_poll(void);
 /* True when a person is typing (so a shell should prompt). */
 bool console_interactive(void);
-/* Raw input on or off (hal/console.h): every byte as typed, unechoed, ^C
- * as byte 3. False if the console cannot (it is not a terminal). */
+/* Raw input on or off: every byte as typed, unechoed, ^C as byte 3.
+ * False if the console cannot (it is not a terminal). */
 bool console_raw(bool on);
 
 #endif
