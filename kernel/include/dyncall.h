@@ -14,8 +14,9 @@
 enum dyn_type { DYN_VOID, DYN_I32, DYN_I64, DYN_PTR };
 
 /* Calls fn(args...) with nargs arguments of the given types and stores the
- * result (sign-extended) in *ret unless ret is NULL. E_INVAL when the signature is not one
- * this can make (more than DYNCALL_MAX_ARGS, a void argument). */
+ * result (an i32 sign-extended) in *ret unless ret is NULL. E_INVAL, with
+ * nothing called, for a signature this cannot make (more than
+ * DYNCALL_MAX_ARGS arguments, a void or unknown type). */
 err_t dyncall(void *fn, enum dyn_type ret_type, size_t nargs, const enum dyn_type *arg_types,
 	      const uint64_t *args, uint64_t *ret) MUST_USE NONNULL(1);
 

@@ -19,7 +19,7 @@
 #include "compiler.h"
 #include "err.h"
 
-#define PAGE_SIZE 4096 /* the HAL's page size (checked in kernel/mm/mm.c) */
+#define PAGE_SIZE 4096 /* the HAL's page size (checked in kernel/mm/mm_internal.h) */
 
 struct allocated_frames {
 	uint64_t start; /* physical address */
