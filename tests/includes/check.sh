@@ -1,6 +1,7 @@
 #!/bin/bash
 # check.sh SOURCE_DIR BUILD_DIR CC
-# The include discipline (docs/cells.md, "What a cell sees"), checked over
+# The include discipline (docs/cells.md, "What a cell sees and links
+# against"), checked over
 # the sources and the built objects; every violation is named with its file
 # (and line or symbol), and all are reported, not only the first:
 #  - a cell object imports a HAL symbol (hal_*);
@@ -12,7 +13,8 @@
 #  - a file of kernel/ or cells/ includes a HAL implementation's header
 #    (hal-hosted/, hal-x86_64/), or a cell includes a hal_*.h;
 #  - one HAL builds a file of the other (the targets' SOURCES, written by
-#    CMake), or includes the other's private header;
+#    CMake), or includes the other's private header; code both build
+#    (hal/x86_64/) includes neither's nor a kernel header;
 #  - the hosted HAL includes a kernel header, or the bare-metal HAL one other
 #    than klib.h (its libc: docs/cells.md);
 #  - a header name exists both in hal/ and in kernel/include or kernel/private.
@@ -73,7 +75,9 @@ done
 echo "checked $n headers visible to cells"
 
 # --- kernel/ and cells/ reach no HAL implementation -------------------------------------------
-impl_headers=$(cd "$src" && ls hal-hosted/*.h hal-x86_64/*.h 2>/dev/null | xargs -n1 basename | sort -u | paste -sd'|')
+# names of files as an extended regex alternative (dots literal); "none" never matches a header
+names_re() { { ls "$@" 2>/dev/null | xargs -rn1 basename; echo none; } | sort -u | sed 's/\./\\./g' | paste -sd'|'; }
+impl_headers=$(names_re hal-hosted/*.h hal-x86_64/*.h)
 while IFS= read -r hit; do
 	bad "${hit%%:*}:$(echo "$hit" | cut -d: -f2): includes a HAL implementation's file: $(echo "$hit" | cut -d: -f3-)"
 done < <(grep -rnE "#[[:space:]]*include[[:space:]]*[<\"]([^\">]*hal-(hosted|x86_64)/|($impl_headers)[\">])" kernel cells)
@@ -90,16 +94,19 @@ for pair in hal_hosted:hal-x86_64 hal_x86_64:hal-hosted; do
 		bad "the $target target builds $f, a file of $other (shared code belongs in hal/x86_64/)"
 	done < <(grep -F "/$other/" "$list")
 done
-x86_private=$(ls hal-x86_64/*.h | xargs -n1 basename | paste -sd'|')
-hosted_private=$(ls hal-hosted/*.h | xargs -n1 basename | paste -sd'|')
-kernel_headers=$(ls kernel/include/*.h kernel/private/*.h | xargs -n1 basename | paste -sd'|')
+x86_private=$(names_re hal-x86_64/*.h)
+hosted_private=$(names_re hal-hosted/*.h)
+kernel_headers=$(names_re kernel/include/*.h kernel/private/*.h)
 while IFS= read -r hit; do
 	bad "${hit%%:*}:$(echo "$hit" | cut -d: -f2): the hosted HAL includes $(echo "$hit" | cut -d: -f3-)"
-done < <(grep -rnE "#[[:space:]]*include[[:space:]]*\"(.*hal-x86_64/|$x86_private|$kernel_headers)\"" hal-hosted hal/x86_64)
+done < <(grep -rnE "#[[:space:]]*include[[:space:]]*\"(.*hal-x86_64/|$x86_private|$kernel_headers)\"" hal-hosted)
 while IFS= read -r hit; do
 	bad "${hit%%:*}:$(echo "$hit" | cut -d: -f2): the bare-metal HAL includes $(echo "$hit" | cut -d: -f3-) (of the kernel, only klib.h)"
 done < <(grep -rnE "#[[:space:]]*include[[:space:]]*\"(.*hal-hosted/|$hosted_private|$kernel_headers)\"" hal-x86_64 |
 	grep -vE '#[[:space:]]*include[[:space:]]*"klib\.h"')
+while IFS= read -r hit; do
+	bad "${hit%%:*}:$(echo "$hit" | cut -d: -f2): code both x86-64 HALs build includes $(echo "$hit" | cut -d: -f3-)"
+done < <(grep -rnE "#[[:space:]]*include[[:space:]]*\"(.*hal-(hosted|x86_64)/|$hosted_private|$x86_private|$kernel_headers)\"" hal/x86_64)
 
 # --- no header name in both hal/ and the kernel ------------------------------------------------
 for h in hal/*.h; do
