@@ -1,9 +1,8 @@
 #!/bin/bash
 # check.sh SOURCE_DIR BUILD_DIR CC
 # The include discipline (docs/cells.md, "What a cell sees and links
-# against"), checked over
-# the sources and the built objects; every violation is named with its file
-# (and line or symbol), and all are reported, not only the first:
+# against"), checked over the sources and the built objects; every violation
+# is named with its file (and line or symbol), and all are reported:
 #  - a cell object imports a HAL symbol (hal_*);
 #  - the nano_core exports a HAL name (EXPORT_* of hal_*, in the sources or
 #    as an __export_hal_* record in a linked image);
