@@ -4,6 +4,7 @@
  * PROT_NONE reservation back. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -100,4 +101,46 @@ bool hal_protect(uintptr_t vaddr, size_t len, unsigned prot)
 void hal_code_patched(const void *addr, size_t len)
 {
 	VALGRIND_DISCARD_TRANSLATIONS(addr, len);
+}
+
+/* --- the walk: /proc/self/maps, restricted to what the kernel can reach ------------ */
+
+extern char __executable_start[], _end[];
+
+static bool overlaps(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b) { return lo < b && a < hi; }
+
+/* One line of /proc/self/maps as a hal_mapping; false if it is outside the
+ * arena and the simulator's image, or maps nothing (PROT_NONE). */
+static bool parse_maps_line(const char *line, struct hal_mapping *m)
+{
+	unsigned long lo, hi, off;
+	char perms[5];
+	int path_at = 0;
+	if (sscanf(line, "%lx-%lx %4s %lx %*s %*s%n", &lo, &hi, perms, &off, &path_at) != 4)
+		return false;
+	bool in_image = overlaps(lo, hi, (uintptr_t)__executable_start, (uintptr_t)_end);
+	bool in_mem = arena && overlaps(lo, hi, HOSTED_ARENA_BASE, HOSTED_ARENA_BASE + HOSTED_ARENA_SIZE);
+	unsigned prot = (perms[0] == 'r' ? HAL_PROT_R : 0) | (perms[1] == 'w' ? HAL_PROT_W : 0) |
+			(perms[2] == 'x' ? HAL_PROT_X : 0);
+	if ((!in_image && !in_mem) || prot == HAL_PROT_NONE)
+		return false;
+	bool physmem = strstr(line + path_at, "/memfd:theseus-physmem") != NULL;
+	*m = (struct hal_mapping){ lo, physmem ? off : HAL_NO_PHYS, hi - lo, prot };
+	return true;
+}
+
+bool hal_walk_mappings(hal_mapping_fn fn, void *ctx)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	if (!f)
+		return false;
+	char *line = NULL;
+	size_t cap = 0;
+	struct hal_mapping m;
+	while (getline(&line, &cap, f) > 0)
+		if (parse_maps_line(line, &m))
+			fn(&m, ctx);
+	free(line);
+	fclose(f);
+	return true;
 }

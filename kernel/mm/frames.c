@@ -1,7 +1,13 @@
 /* The frame allocator: physical memory in page-sized frames, handed out as
  * owned AllocatedFrames ranges. Set up by mm_init from the HAL's memory
- * regions; gaps between regions stay marked used forever. */
+ * regions; gaps between regions stay marked used forever.
+ * It also knows which mapping maps each frame (one mapping per frame,
+ * docs/memory.md): frame_gen holds the generation of the live mapping that
+ * maps the frame, 0 if none. mp_map claims frames here (refused if one is
+ * mapped already), mp_unmap releases them (refused if the generation it
+ * names is not the live one: a stale copy of a mapped_pages). */
 #include "bitmap.h"
+#include "klib.h"
 #include "mm_internal.h"
 #include "panic.h"
 #include "spinlock.h"
@@ -9,9 +15,13 @@
 #define MAX_FRAMES (4ULL << 30 >> 12) /* 4 GiB of physical memory */
 
 static uint64_t frame_words[MAX_FRAMES / 64];
+static uint32_t frame_gen[MAX_FRAMES]; /* 4 MiB: the price of the check, as a 4 GiB bound */
+static uint32_t last_gen;
 static struct bitmap frame_map;
 static uint64_t frame_base; /* physical address of bit 0 */
 static size_t frame_count;
+static struct hal_mem_region frame_regions[HAL_MAX_MEM_REGIONS];
+static size_t n_frame_regions;
 static struct spinlock frame_lock;
 
 err_t frames_init(const struct hal_mem_region *regions, size_t n)
@@ -25,7 +35,7 @@ err_t frames_init(const struct hal_mem_region *regions, size_t n)
 		lo = MIN(lo, regions[i].base);
 		hi = MAX(hi, regions[i].base + regions[i].size);
 	}
-	if ((hi - lo) / PAGE_SIZE > MAX_FRAMES)
+	if ((hi - lo) / PAGE_SIZE > MAX_FRAMES || n > HAL_MAX_MEM_REGIONS)
 		return E_TOOBIG;
 	frame_base = lo;
 	bm_init(&frame_map, frame_words, (hi - lo) / PAGE_SIZE);
@@ -36,8 +46,88 @@ err_t frames_init(const struct hal_mem_region *regions, size_t n)
 		if (!bm_release(&frame_map, first, count))
 			return E_INVAL; /* overlapping regions */
 		frame_count += count;
+		frame_regions[i] = regions[i];
 	}
+	n_frame_regions = n;
+	memset(frame_gen, 0, (hi - lo) / PAGE_SIZE * sizeof frame_gen[0]);
 	return E_OK;
+}
+
+/* The index of the allocator region holding paddr, or SIZE_MAX. */
+static size_t region_of(uint64_t paddr)
+{
+	for (size_t i = 0; i < n_frame_regions; i++)
+		if (paddr >= frame_regions[i].base && paddr - frame_regions[i].base < frame_regions[i].size)
+			return i;
+	return SIZE_MAX;
+}
+
+bool frames_owned(uint64_t paddr) { return region_of(paddr) != SIZE_MAX; }
+
+/* Index of f's first frame if every frame of f is an allocated frame of
+ * one region of this allocator; SIZE_MAX otherwise (a forged range). Called
+ * with frame_lock held. */
+static size_t allocated_index(const struct allocated_frames *f)
+{
+	if (f->count == 0 || f->start % PAGE_SIZE || f->count > MAX_FRAMES)
+		return SIZE_MAX;
+	size_t region = region_of(f->start);
+	if (region == SIZE_MAX || region != region_of(f->start + (f->count - 1) * PAGE_SIZE))
+		return SIZE_MAX;
+	size_t first = (f->start - frame_base) / PAGE_SIZE;
+	return bm_all_used(&frame_map, first, f->count) ? first : SIZE_MAX;
+}
+
+err_t frames_claim(const struct allocated_frames *f, uint32_t *gen)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
+	size_t first = allocated_index(f), i = 0;
+	while (first != SIZE_MAX && i < f->count && !frame_gen[first + i])
+		i++;
+	bool ok = first != SIZE_MAX && i == f->count;
+	uint32_t owner = first != SIZE_MAX && i < f->count ? frame_gen[first + i] : 0;
+	if (ok) {
+		if (++last_gen == 0) /* wrapped: 0 means "not mapped" */
+			last_gen = 1;
+		*gen = last_gen;
+		for (i = 0; i < f->count; i++)
+			frame_gen[first + i] = last_gen;
+	}
+	spin_unlock_irqrestore(&frame_lock, s);
+	if (first == SIZE_MAX)
+		kprintf("mm: frames %#lx+%zu are not allocated frames: mapping refused\n",
+			(unsigned long)f->start, f->count);
+	else if (!ok)
+		kprintf("mm: frame %#lx is mapped already (mapping #%u): a second mapping is refused\n",
+			(unsigned long)(f->start + i * PAGE_SIZE), owner);
+	return ok ? E_OK : first == SIZE_MAX ? E_INVAL : E_MAPPED;
+}
+
+err_t frames_unclaim(const struct allocated_frames *f, uint32_t gen)
+{
+	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
+	size_t first = allocated_index(f), i = 0;
+	while (first != SIZE_MAX && i < f->count && frame_gen[first + i] == gen)
+		i++;
+	bool ok = first != SIZE_MAX && gen && i == f->count;
+	if (ok)
+		for (i = 0; i < f->count; i++)
+			frame_gen[first + i] = 0;
+	spin_unlock_irqrestore(&frame_lock, s);
+	if (!ok)
+		kprintf("mm: mapping #%u of frames %#lx+%zu is not live (frame %#lx): stale unmap refused\n",
+			gen, (unsigned long)f->start, f->count, (unsigned long)(f->start + i * PAGE_SIZE));
+	return ok ? E_OK : E_STALE;
+}
+
+uint32_t frames_mapping_of(uint64_t paddr)
+{
+	if (!frames_owned(paddr))
+		return 0;
+	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
+	uint32_t gen = frame_gen[(paddr - frame_base) / PAGE_SIZE];
+	spin_unlock_irqrestore(&frame_lock, s);
+	return gen;
 }
 
 size_t frames_total(void) { return frame_count; }
@@ -60,8 +150,15 @@ void frames_free(struct allocated_frames *f)
 	if (f->count == 0)
 		return;
 	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
-	bool ok = bm_release(&frame_map, (f->start - frame_base) / PAGE_SIZE, f->count);
+	size_t first = allocated_index(f), i = 0;
+	while (first != SIZE_MAX && i < f->count && !frame_gen[first + i])
+		i++;
+	bool mapped = first != SIZE_MAX && i < f->count;
+	bool ok = first != SIZE_MAX && !mapped && bm_release(&frame_map, first, f->count);
 	spin_unlock_irqrestore(&frame_lock, s);
+	if (mapped)
+		panic("frames_free: frame %#lx is mapped (a copy of its owner's frames?)",
+		      (unsigned long)(f->start + i * PAGE_SIZE));
 	if (!ok)
 		panic("frames_free: frames %#lx+%zu were not allocated (double free?)",
 		      (unsigned long)f->start, f->count);

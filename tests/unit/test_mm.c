@@ -214,7 +214,7 @@ START_TEST(test_frames_beyond_memory_cannot_be_mapped)
 	ck_assert_int_eq(pages_alloc(1, &pages), E_OK);
 	struct allocated_frames fake = { TBOOT_MEMORY, 1 }; /* forged, not from frames_alloc */
 	struct mapped_pages m;
-	ck_assert_int_eq(mp_map(&pages, &fake, &m), E_HAL);
+	ck_assert_int_eq(mp_map(&pages, &fake, &m), E_INVAL);
 	pages_free(&pages);
 }
 END_TEST
