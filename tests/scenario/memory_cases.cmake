@@ -16,3 +16,12 @@ if(VALGRIND)
 		${SIM} -c "load faulty\nwx --list")
 	set_tests_properties(valgrind.scenario_wx PROPERTIES LABELS valgrind)
 endif()
+
+# Text patching, hosted and under memcheck (PATCH_MATCHES, tests/CMakeLists.txt).
+scenario(patch_live_text 0 ${PATCH_MATCHES} -- ${SIM} ${PATCH_SCRIPT})
+if(VALGRIND)
+	add_test(NAME valgrind.scenario_patch_live_text COMMAND ${EXPECT} 0 ${PATCH_MATCHES}
+		-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+		${SIM} ${PATCH_SCRIPT})
+	set_tests_properties(valgrind.scenario_patch_live_text PROPERTIES LABELS valgrind)
+endif()
