@@ -1,16 +1,17 @@
 /* Hosted physical memory and paging. "Physical memory" is a memfd; a frame
  * is an offset in it. The arena is reserved PROT_NONE once; mapping a page
  * is mmap(MAP_FIXED|MAP_SHARED) of the frame's offset, unmapping puts the
- * PROT_NONE reservation back. */
+ * PROT_NONE reservation back. The walk of the mappings reads /proc/self/maps. */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <stdlib.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
+#include "hal_irq.h"
 #include "hal_memory.h"
 #include "hosted.h"
 
@@ -129,18 +130,19 @@ static bool parse_maps_line(const char *line, struct hal_mapping *m)
 	return true;
 }
 
+/* Ticks are held off while stdio runs: a task preempted inside it would
+ * keep its lock from the next task that prints (docs/tasks.md). */
 bool hal_walk_mappings(hal_mapping_fn fn, void *ctx)
 {
+	hal_irq_state_t irq = hal_irq_save();
 	FILE *f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return false;
-	char *line = NULL;
-	size_t cap = 0;
+	char line[PATH_MAX + 128]; /* a line is at most ~80 characters and a path */
 	struct hal_mapping m;
-	while (getline(&line, &cap, f) > 0)
+	while (f && fgets(line, sizeof line, f))
 		if (parse_maps_line(line, &m))
 			fn(&m, ctx);
-	free(line);
-	fclose(f);
-	return true;
+	if (f)
+		fclose(f);
+	hal_irq_restore(irq);
+	return f != NULL;
 }
