@@ -5,7 +5,10 @@
  * docs/memory.md): frame_gen holds the generation of the live mapping that
  * maps the frame, 0 if none. mp_map claims frames here (refused if one is
  * mapped already), mp_unmap releases them (refused if the generation it
- * names is not the live one: a stale copy of a mapped_pages). */
+ * names is not the live one: a stale copy of a mapped_pages). The table
+ * lives in frames of its own, sized to the memory there is (as Linux's
+ * mem_map), mapped by frames_table_init right after the page allocator
+ * exists; its frames are claimed by its own mapping. */
 #include "bitmap.h"
 #include "klib.h"
 #include "mm_internal.h"
@@ -15,7 +18,8 @@
 #define MAX_FRAMES (4ULL << 30 >> 12) /* 4 GiB of physical memory */
 
 static uint64_t frame_words[MAX_FRAMES / 64];
-static uint32_t frame_gen[MAX_FRAMES]; /* 4 MiB: the price of the check, as a 4 GiB bound */
+static uint32_t *frame_gen; /* one entry per bit of frame_map; NULL until frames_table_init */
+static struct mapped_pages gen_table; /* frame_gen's own mapping, for the life of the allocator */
 static uint32_t last_gen;
 static struct bitmap frame_map;
 static uint64_t frame_base; /* physical address of bit 0 */
@@ -49,8 +53,40 @@ err_t frames_init(const struct hal_mem_region *regions, size_t n)
 		frame_regions[i] = regions[i];
 	}
 	n_frame_regions = n;
-	memset(frame_gen, 0, (hi - lo) / PAGE_SIZE * sizeof frame_gen[0]);
+	frame_gen = NULL;
 	return E_OK;
+}
+
+err_t frames_table_init(void)
+{
+	size_t bytes = frame_map.nbits * sizeof *frame_gen, count = ALIGN_UP(bytes, PAGE_SIZE) / PAGE_SIZE;
+	struct allocated_pages pages PAGES_AUTO = { 0 };
+	struct allocated_frames frames FRAMES_AUTO = { 0 };
+	err_t e = pages_alloc(count, &pages);
+	if (!e)
+		e = frames_alloc(count, &frames);
+	if (e)
+		return e;
+	if (!hal_map(pages.start, frames.start, count * PAGE_SIZE, HAL_PROT_RW))
+		return E_HAL;
+	uint32_t *table = (uint32_t *)pages.start;
+	memset(table, 0, bytes);
+	last_gen = 1;
+	for (size_t i = 0; i < count; i++)
+		table[(frames.start - frame_base) / PAGE_SIZE + i] = last_gen;
+	gen_table = (struct mapped_pages){ pages, frames, HAL_PROT_RW, last_gen };
+	pages = (struct allocated_pages){ 0 };
+	frames = (struct allocated_frames){ 0 };
+	frame_gen = table;
+	return E_OK;
+}
+
+void frames_table_fini(void)
+{
+	if (gen_table.pages.count && !hal_unmap(gen_table.pages.start, mp_size(&gen_table)))
+		panic("frames_table_fini: HAL could not unmap the frame table");
+	gen_table = (struct mapped_pages){ 0 };
+	frame_gen = NULL;
 }
 
 /* The index of the allocator region holding paddr, or SIZE_MAX. */
@@ -78,12 +114,23 @@ static size_t allocated_index(const struct allocated_frames *f)
 	return bm_all_used(&frame_map, first, f->count) ? first : SIZE_MAX;
 }
 
+/* The index (from 0) of the first of count frames from first that a
+ * mapping claims, count if none. Called with frame_lock held. */
+static size_t first_mapped(size_t first, size_t count)
+{
+	size_t i = 0;
+	while (frame_gen && i < count && !frame_gen[first + i])
+		i++;
+	return frame_gen ? i : count;
+}
+
 err_t frames_claim(const struct allocated_frames *f, uint32_t *gen)
 {
+	if (!frame_gen)
+		panic("mm: mapping frames %#lx+%zu before the frame table exists", (unsigned long)f->start,
+		      f->count);
 	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
-	size_t first = allocated_index(f), i = 0;
-	while (first != SIZE_MAX && i < f->count && !frame_gen[first + i])
-		i++;
+	size_t first = allocated_index(f), i = first == SIZE_MAX ? 0 : first_mapped(first, f->count);
 	bool ok = first != SIZE_MAX && i == f->count;
 	uint32_t owner = first != SIZE_MAX && i < f->count ? frame_gen[first + i] : 0;
 	if (ok) {
@@ -107,7 +154,7 @@ err_t frames_unclaim(const struct allocated_frames *f, uint32_t gen)
 {
 	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
 	size_t first = allocated_index(f), i = 0;
-	while (first != SIZE_MAX && i < f->count && frame_gen[first + i] == gen)
+	while (first != SIZE_MAX && frame_gen && i < f->count && frame_gen[first + i] == gen)
 		i++;
 	bool ok = first != SIZE_MAX && gen && i == f->count;
 	if (ok)
@@ -125,7 +172,7 @@ uint32_t frames_mapping_of(uint64_t paddr)
 	if (!frames_owned(paddr))
 		return 0;
 	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
-	uint32_t gen = frame_gen[(paddr - frame_base) / PAGE_SIZE];
+	uint32_t gen = frame_gen ? frame_gen[(paddr - frame_base) / PAGE_SIZE] : 0;
 	spin_unlock_irqrestore(&frame_lock, s);
 	return gen;
 }
@@ -150,9 +197,7 @@ void frames_free(struct allocated_frames *f)
 	if (f->count == 0)
 		return;
 	hal_irq_state_t s = spin_lock_irqsave(&frame_lock);
-	size_t first = allocated_index(f), i = 0;
-	while (first != SIZE_MAX && i < f->count && !frame_gen[first + i])
-		i++;
+	size_t first = allocated_index(f), i = first == SIZE_MAX ? 0 : first_mapped(first, f->count);
 	bool mapped = first != SIZE_MAX && i < f->count;
 	bool ok = first != SIZE_MAX && !mapped && bm_release(&frame_map, first, f->count);
 	spin_unlock_irqrestore(&frame_lock, s);

@@ -7,6 +7,11 @@ err_t frames_init(const struct hal_mem_region *regions, size_t n) MUST_USE;
 err_t pages_init(uintptr_t base, size_t size) MUST_USE;
 uintptr_t pages_base(void); /* the arena's first address */
 
+/* Maps the frame allocator's generation table (after pages_init); until
+ * then nothing may be mapped. frames_table_fini unmaps it (mm_fini). */
+err_t frames_table_init(void) MUST_USE;
+void frames_table_fini(void);
+
 /* One mapping per frame (frames.c). frames_claim records that the frames
  * of f are mapped by a new mapping whose generation it returns; E_MAPPED
  * if one is mapped already, E_INVAL if f names frames not allocated.

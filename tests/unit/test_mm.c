@@ -10,8 +10,9 @@
 START_TEST(test_frames_alloc_to_exhaustion_and_back)
 {
 	size_t total = frames_free_count();
-	ck_assert_uint_eq(total, frames_total());
-	ck_assert_uint_eq(total, TBOOT_MEMORY / PAGE_SIZE);
+	ck_assert_uint_eq(frames_total(), TBOOT_MEMORY / PAGE_SIZE);
+	/* the frame table (4 bytes a frame, docs/memory.md) has frames of its own */
+	ck_assert_uint_eq(total, frames_total() - frames_total() * 4 / PAGE_SIZE);
 	struct allocated_frames *all = calloc(total, sizeof *all);
 	for (size_t i = 0; i < total; i++)
 		ck_assert_int_eq(frames_alloc(1, &all[i]), E_OK);
