@@ -83,7 +83,7 @@ static int host_prot(unsigned prot)
 
 bool hal_map(uintptr_t vaddr, uint64_t paddr, size_t len, unsigned prot)
 {
-	if (!in_arena(vaddr, len) || paddr > mem_size || len > mem_size - paddr)
+	if (!in_arena(vaddr, len) || paddr > mem_size || len > mem_size - paddr || HAL_PROT_IS_WX(prot))
 		return false;
 	void *p = mmap((void *)vaddr, len, host_prot(prot), MAP_FIXED | MAP_SHARED, mem_fd, (off_t)paddr);
 	return p == (void *)vaddr;
@@ -96,7 +96,7 @@ bool hal_unmap(uintptr_t vaddr, size_t len)
 
 bool hal_protect(uintptr_t vaddr, size_t len, unsigned prot)
 {
-	return in_arena(vaddr, len) && mprotect((void *)vaddr, len, host_prot(prot)) == 0;
+	return in_arena(vaddr, len) && !HAL_PROT_IS_WX(prot) && mprotect((void *)vaddr, len, host_prot(prot)) == 0;
 }
 
 void hal_code_patched(const void *addr, size_t len)

@@ -115,7 +115,7 @@ static uint64_t flags_of(unsigned prot)
 
 bool hal_map(uintptr_t vaddr, uint64_t paddr, size_t len, unsigned prot)
 {
-	if (!in_arena(vaddr, len) || (paddr & (HAL_PAGE_SIZE - 1)) || prot == HAL_PROT_NONE)
+	if (!in_arena(vaddr, len) || (paddr & (HAL_PAGE_SIZE - 1)) || prot == HAL_PROT_NONE || HAL_PROT_IS_WX(prot))
 		return false;
 	for (size_t off = 0; off < len; off += HAL_PAGE_SIZE)
 		if (*pte_of(vaddr + off) & PTE_P)
@@ -140,7 +140,7 @@ bool hal_unmap(uintptr_t vaddr, size_t len)
 
 bool hal_protect(uintptr_t vaddr, size_t len, unsigned prot)
 {
-	if (!in_arena(vaddr, len) || prot == HAL_PROT_NONE)
+	if (!in_arena(vaddr, len) || prot == HAL_PROT_NONE || HAL_PROT_IS_WX(prot))
 		return false;
 	for (size_t off = 0; off < len; off += HAL_PAGE_SIZE)
 		if (!(*pte_of(vaddr + off) & PTE_P))

@@ -16,6 +16,10 @@ enum hal_prot {
 	HAL_PROT_RX = HAL_PROT_R | HAL_PROT_X,
 };
 
+/* W^X: no prot is both writable and executable; hal_map and hal_protect
+ * refuse one that is. */
+#define HAL_PROT_IS_WX(prot) (((prot) & (HAL_PROT_W | HAL_PROT_X)) == (HAL_PROT_W | HAL_PROT_X))
+
 /* Maps len bytes of physical memory at paddr to vaddr with prot. */
 bool hal_map(uintptr_t vaddr, uint64_t paddr, size_t len, unsigned prot)
 	__attribute__((warn_unused_result));

@@ -2,6 +2,7 @@
 #include <check.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "hosted.h"
 #include "mm.h"
@@ -325,7 +326,11 @@ START_TEST(test_audit_counts_rights_and_aliases)
 	struct allocated_frames f;
 	ck_assert_int_eq(pages_alloc(1, &p), E_OK);
 	ck_assert_int_eq(frames_alloc(1, &f), E_OK);
-	ck_assert(hal_map(p.start, f.start, PAGE_SIZE, HAL_PROT_RW | HAL_PROT_X));
+	ck_assert(!hal_map(p.start, f.start, PAGE_SIZE, HAL_PROT_RW | HAL_PROT_X)); /* W^X in the HAL */
+	ck_assert(hal_map(p.start, f.start, PAGE_SIZE, HAL_PROT_RW));
+	ck_assert(!hal_protect(p.start, PAGE_SIZE, HAL_PROT_RW | HAL_PROT_X));
+	/* behind the HAL's back: the audit must still see it */
+	ck_assert_int_eq(mprotect((void *)p.start, PAGE_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC), 0);
 	ck_assert_int_eq(mm_audit(&a, true), E_OK);
 	ck_assert_uint_eq(a.wx_pages, 1);
 	ck_assert_uint_eq(a.alias_pages, 1);
