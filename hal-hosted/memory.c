@@ -1,15 +1,17 @@
 /* Hosted physical memory and paging. "Physical memory" is a memfd; a frame
  * is an offset in it. The arena is reserved PROT_NONE once; mapping a page
  * is mmap(MAP_FIXED|MAP_SHARED) of the frame's offset, unmapping puts the
- * PROT_NONE reservation back. */
+ * PROT_NONE reservation back. The walk of the mappings reads /proc/self/maps. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #include <valgrind/valgrind.h>
 
+#include "hal_irq.h"
 #include "hal_memory.h"
 #include "hosted.h"
 
@@ -81,7 +83,7 @@ static int host_prot(unsigned prot)
 
 bool hal_map(uintptr_t vaddr, uint64_t paddr, size_t len, unsigned prot)
 {
-	if (!in_arena(vaddr, len) || paddr > mem_size || len > mem_size - paddr)
+	if (!in_arena(vaddr, len) || paddr > mem_size || len > mem_size - paddr || HAL_PROT_IS_WX(prot))
 		return false;
 	void *p = mmap((void *)vaddr, len, host_prot(prot), MAP_FIXED | MAP_SHARED, mem_fd, (off_t)paddr);
 	return p == (void *)vaddr;
@@ -94,10 +96,53 @@ bool hal_unmap(uintptr_t vaddr, size_t len)
 
 bool hal_protect(uintptr_t vaddr, size_t len, unsigned prot)
 {
-	return in_arena(vaddr, len) && mprotect((void *)vaddr, len, host_prot(prot)) == 0;
+	return in_arena(vaddr, len) && !HAL_PROT_IS_WX(prot) && mprotect((void *)vaddr, len, host_prot(prot)) == 0;
 }
 
 void hal_code_patched(const void *addr, size_t len)
 {
 	VALGRIND_DISCARD_TRANSLATIONS(addr, len);
+}
+
+/* --- the walk: /proc/self/maps, restricted to what the kernel can reach ------------ */
+
+extern char __executable_start[], _end[];
+
+static bool overlaps(uintptr_t lo, uintptr_t hi, uintptr_t a, uintptr_t b) { return lo < b && a < hi; }
+
+/* One line of /proc/self/maps as a hal_mapping; false if it is outside the
+ * arena and the simulator's image, or maps nothing (PROT_NONE). */
+static bool parse_maps_line(const char *line, struct hal_mapping *m)
+{
+	unsigned long lo, hi, off;
+	char perms[5];
+	int path_at = 0;
+	if (sscanf(line, "%lx-%lx %4s %lx %*s %*s%n", &lo, &hi, perms, &off, &path_at) != 4)
+		return false;
+	bool in_image = overlaps(lo, hi, (uintptr_t)__executable_start, (uintptr_t)_end);
+	bool in_mem = arena && overlaps(lo, hi, HOSTED_ARENA_BASE, HOSTED_ARENA_BASE + HOSTED_ARENA_SIZE);
+	unsigned prot = (perms[0] == 'r' ? HAL_PROT_R : 0) | (perms[1] == 'w' ? HAL_PROT_W : 0) |
+			(perms[2] == 'x' ? HAL_PROT_X : 0);
+	if ((!in_image && !in_mem) || prot == HAL_PROT_NONE)
+		return false;
+	bool physmem = strstr(line + path_at, "/memfd:theseus-physmem") != NULL;
+	*m = (struct hal_mapping){ lo, physmem ? off : HAL_NO_PHYS, hi - lo, prot };
+	return true;
+}
+
+/* Ticks are held off while stdio runs: a task preempted inside it would
+ * keep its lock from the next task that prints (docs/tasks.md). */
+bool hal_walk_mappings(hal_mapping_fn fn, void *ctx)
+{
+	hal_irq_state_t irq = hal_irq_save();
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[PATH_MAX + 128]; /* a line is at most ~80 characters and a path */
+	struct hal_mapping m;
+	while (f && fgets(line, sizeof line, f))
+		if (parse_maps_line(line, &m))
+			fn(&m, ctx);
+	if (f)
+		fclose(f);
+	hal_irq_restore(irq);
+	return f != NULL;
 }

@@ -2,7 +2,9 @@
  * loader enters _start in 32-bit protected mode with paging off. We clear
  * .bss, identity-map the first 1 GiB with 2 MiB pages, enable PAE, long mode
  * (and NX when the CPU has it) and paging, load a 64-bit GDT, and call
- * x86_main(magic, info) on the boot stack. */
+ * x86_main(magic, info) on the boot stack. The boot map is writable and
+ * executable everywhere and lives only until paging_init (paging.c) switches
+ * to the kernel's W^X tables, early in x86_main. */
 #define MB1_MAGIC 0x1BADB002
 #define MB1_FLAGS 0x3 /* page-align modules, provide the memory map */
 #define MB2_MAGIC 0xE85250D6
@@ -109,7 +111,6 @@ boot_gdt_ptr:
 
 	.section .bss.boot, "aw", @nobits
 	.balign 4096
-	.globl boot_pml4, boot_pdpt, boot_pd
 boot_pml4: .skip 4096
 boot_pdpt: .skip 4096
 boot_pd: .skip 4096

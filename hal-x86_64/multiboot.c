@@ -185,6 +185,8 @@ bool multiboot_parse(uint32_t magic, uintptr_t info, struct hal_boot_info *bi)
 		strlcpy(commands, cmd, sizeof commands);
 		bi->commands = commands;
 	}
-	fill_memory(bi, ALIGN_UP(reserved_end, HAL_PAGE_SIZE));
+	fill_memory(bi, multiboot_modules_end());
 	return true;
 }
+
+uintptr_t multiboot_modules_end(void) { return ALIGN_UP(reserved_end, HAL_PAGE_SIZE); }

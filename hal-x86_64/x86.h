@@ -42,6 +42,9 @@ int serial_getc(void);
 /* multiboot.c: fills memory regions, cell images, commands and the
  * kernel's own image from a Multiboot or Multiboot2 information block. */
 bool multiboot_parse(uint32_t magic, uintptr_t info, struct hal_boot_info *bi);
+/* After multiboot_parse: the page-aligned end of the image, the boot modules
+ * (and a Multiboot2 information block); usable frames start there. */
+uintptr_t multiboot_modules_end(void);
 
 void gdt_init(void);
 void idt_init(void);

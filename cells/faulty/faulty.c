@@ -46,6 +46,22 @@ int fault_bad_return(void)
 	return 0;
 }
 
+/* W^X (docs/memory.md): a cell's text is not writable... */
+int fault_write_text(void)
+{
+	*(volatile unsigned char *)(uintptr_t)&fault_write_text = 0xc3; /* ret */
+	return 0;
+}
+
+/* ...and its data is not executable: "mov $42, %eax; ret" in .data. */
+static unsigned char data_code[8] = { 0xb8, 42, 0, 0, 0, 0xc3 };
+
+int fault_exec_data(void)
+{
+	int (*f)(void) = (int (*)(void))(uintptr_t)data_code;
+	return f();
+}
+
 /* A broken invariant detected by the cell itself: the task is unwound. */
 int fault_panic(void)
 {

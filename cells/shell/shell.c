@@ -10,12 +10,14 @@
 #include "dyncall.h"
 #include "heap.h"
 #include "klib.h"
+#include "mm.h"
 #include "shell.h"
 
 CELL_INFO("shell", CELL_KERNEL, 1);
 
 static bool cmd_help(struct shell *sh, const struct shell_args *a);
 static bool cmd_exit(struct shell *sh, const struct shell_args *a);
+static bool cmd_wx(struct shell *sh, const struct shell_args *a);
 
 /* The help of spawn and call names the default stack size. */
 _Static_assert(TASK_STACK_DEFAULT == 64 * 1024, "update \"default 64K\" in the help of spawn and call");
@@ -40,6 +42,8 @@ static const struct shell_cmd shell_cmds[] = {
 	  "run an app cell's APP_ENTRY as a task given the integers (--stack: its stack, default 64K)" },
 	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
 	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
+	{ "wx", "[--list]", 0, 1, cmd_wx,
+	  "walk every mapping: count writable+executable pages and aliases of frames (--list: every range)" },
 	{ "exit", "[status]", 0, 1, cmd_exit,
 	  "leave the shell (no status: as at the end of a script, 1 if a command failed)" },
 };
@@ -77,6 +81,26 @@ static bool cmd_exit(struct shell *sh, const struct shell_args *a)
 	sh->exiting = true;
 	sh->exit_status = (int)status;
 	return true;
+}
+
+static bool cmd_wx(struct shell *sh, const struct shell_args *a)
+{
+	(void)sh;
+	bool list = a->argc > 1 && !strcmp(a->argv[1], "--list");
+	if (a->argc > 1 && !list) {
+		shell_error("wx", "unknown option '%s' (only --list)", a->argv[1]);
+		return false;
+	}
+	struct mm_audit au;
+	err_t e = mm_audit(&au, list);
+	if (e) {
+		shell_error("wx", "the walk of the mappings did not complete: %s", err_text(e));
+		return false;
+	}
+	kprintf("wx: %zu pages in %zu ranges (%zu executable, %zu writable): %zu writable+executable, "
+		"%zu aliases of frames\n",
+		au.pages, au.ranges, au.exec_pages, au.write_pages, au.wx_pages, au.alias_pages);
+	return au.wx_pages == 0 && au.alias_pages == 0;
 }
 
 /* --- running one command ------------------------------------------------------ */

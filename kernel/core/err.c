@@ -8,6 +8,7 @@ static const char *const names[E_ERR_COUNT] = {
 	[E_DUP_SYMBOL] = "E_DUP_SYMBOL", [E_RELOC_UNSUPPORTED] = "E_RELOC_UNSUPPORTED",
 	[E_RELOC_OVERFLOW] = "E_RELOC_OVERFLOW", [E_DEPENDED_ON] = "E_DEPENDED_ON",
 	[E_PRIVILEGE] = "E_PRIVILEGE", [E_TOOBIG] = "E_TOOBIG", [E_FAILED] = "E_FAILED",
+	[E_MAPPED] = "E_MAPPED", [E_STALE] = "E_STALE",
 };
 
 static const char *const texts[E_ERR_COUNT] = {
@@ -28,6 +29,8 @@ static const char *const texts[E_ERR_COUNT] = {
 	[E_PRIVILEGE] = "needs a kernel-only symbol",
 	[E_TOOBIG] = "exceeds a fixed limit",
 	[E_FAILED] = "the task failed or was killed",
+	[E_MAPPED] = "frame already mapped",
+	[E_STALE] = "stale mapping: it was unmapped already",
 };
 
 const char *err_name(err_t e)

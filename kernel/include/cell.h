@@ -171,6 +171,16 @@ err_t cell_reinit_data(struct cell *c) MUST_USE NONNULL(1);
 /* Frees a cell nothing depends on; otherwise E_DEPENDED_ON naming a dependent. */
 err_t cell_unload(struct cell *c, struct cell_diag *diag) MUST_USE NONNULL(1, 2);
 
+/* --- patching live code (patch.c) --- */
+/* Writes len bytes from src over [dst, dst+len), which must lie inside the
+ * text of one loaded cell (not a builtin one), keeping W^X: through
+ * mp_patch_code's temporary non-executable alias, announced to the HAL
+ * (valgrind discards its translations). E_RANGE with diag naming the cell
+ * and section otherwise, nothing written. Preconditions (mp_patch_code): the
+ * cell stays loaded and no CPU executes the range during the call; the swap
+ * pauses the other CPUs. */
+err_t cell_text_patch(void *dst, const void *src, size_t len, struct cell_diag *diag) MUST_USE NONNULL(2, 4);
+
 /* --- import tables ----------------------------------------------------------- */
 /* A table of function pointers in the nano_core (an exported object, so a
  * nano_core section) bound to the same-named symbols of one provider cell.

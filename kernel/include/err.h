@@ -22,6 +22,8 @@ typedef enum err {
 	E_PRIVILEGE,         /* app cell needs a kernel-only symbol */
 	E_TOOBIG,            /* exceeds a fixed limit */
 	E_FAILED,            /* the task failed or was killed */
+	E_MAPPED,            /* a frame is mapped already (one mapping per frame) */
+	E_STALE,             /* names a mapping that no longer exists */
 	E_ERR_COUNT
 } err_t;
 

@@ -2,8 +2,10 @@
  *
  * Frames (physical) and pages (virtual) are handed out as owned ranges.
  * mp_map consumes one of each and returns a MappedPages that owns both;
- * releasing it unmaps exactly once and frees both. Because allocated ranges
- * are unique and consumed on mapping, no frame is ever mapped twice.
+ * releasing it unmaps exactly once and frees both. C copies structs, so the
+ * frame allocator checks both at run time: a frame is mapped at most once
+ * (a second mp_map of a copied allocated_frames is E_MAPPED), and an unmap
+ * must name the live mapping (a stale copy's mp_unmap is E_STALE).
  *
  * Rights are types: struct mapped_pages is readable, struct mapped_pages_rw
  * is also writable, struct mapped_pages_rx is executable. Only the rw type
@@ -13,6 +15,7 @@
  * a no-op, using one is E_EMPTY. */
 #ifndef KERNEL_MM_H
 #define KERNEL_MM_H
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,6 +38,7 @@ struct mapped_pages {
 	struct allocated_pages pages;
 	struct allocated_frames frames;
 	unsigned prot; /* the HAL's protection bits */
+	uint32_t gen;  /* which mapping of the frames this is: a stale copy's is not live */
 };
 struct mapped_pages_rw {
 	struct mapped_pages m;
@@ -71,12 +75,16 @@ err_t mp_map_rw(struct allocated_pages *pages, struct allocated_frames *frames,
 /* Allocates pages and frames for bytes (rounded up to pages) and maps them RW. */
 err_t mp_alloc_rw(size_t bytes, struct mapped_pages_rw *out) MUST_USE NONNULL(2);
 
-void mp_unmap(struct mapped_pages *m) NONNULL(1);
-void mp_unmap_rw(struct mapped_pages_rw *m) NONNULL(1);
-void mp_unmap_rx(struct mapped_pages_rx *m) NONNULL(1);
+/* Unmap: E_STALE (with a line naming the mapping) and nothing unmapped if
+ * *m is not the live mapping of its frames (a copy of an owner that has
+ * unmapped them); the stale copy owns nothing and is emptied either way.
+ * Not must-use: cleanups call them, and the refusal is already reported. */
+err_t mp_unmap(struct mapped_pages *m) NONNULL(1);
+err_t mp_unmap_rw(struct mapped_pages_rw *m) NONNULL(1);
+err_t mp_unmap_rx(struct mapped_pages_rx *m) NONNULL(1);
 /* Unmaps and frees the frames but hands the (still reserved) pages back in
  * *pages, e.g. to keep a range unmapped on purpose (a stack's guard). */
-void mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages) NONNULL(1, 2);
+err_t mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages) NONNULL(1, 2);
 
 /* --- remap: change protection, consuming the source on success --- */
 err_t mp_remap_rw_to_ro(struct mapped_pages_rw *src, struct mapped_pages *out) MUST_USE NONNULL(1, 2);
@@ -118,6 +126,30 @@ err_t mp_as_code(const struct mapped_pages_rx *m, size_t off, const void **out) 
 		mp_as_slice_mut(_Generic((mp), struct mapped_pages_rw *: (mp)), (off), \
 				sizeof(T), 1, _Alignof(T), (void **)(outp));         \
 	})
+
+/* --- patching live code (patch.c) --- */
+/* Copies len bytes from src to offset off of the executable mapping m,
+ * through a temporary writable, non-executable alias of its frames (the one
+ * exception to one mapping per frame, gone before the call returns), then
+ * announces the range with hal_code_patched. m stays executable and never
+ * writable. src must not lie in m's frames. The caller makes sure no CPU
+ * executes the range meanwhile (other CPUs paused, or the code not in use);
+ * x86 keeps each CPU's instruction fetch coherent with the stores.
+ * E_RANGE if [off, off+len) is outside m; E_NOMEM/E_HAL if no alias. */
+err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
+
+/* --- the W^X and alias audit (audit.c) --- */
+struct mm_audit {
+	size_t ranges, pages;   /* mapped ranges and pages the walk saw */
+	size_t exec_pages;      /* executable pages */
+	size_t write_pages;     /* writable pages */
+	size_t wx_pages;        /* writable and executable: W^X wants 0 */
+	size_t alias_pages;     /* allocator frames reachable other than by their one mp_map: wants 0 */
+};
+/* Walks every mapping the kernel can reach (hal_walk_mappings) and counts
+ * into *out; prints each offending range, and with list every range.
+ * E_HAL if the walk could not complete. Takes the frame lock per frame. */
+err_t mm_audit(struct mm_audit *out, bool list) MUST_USE NONNULL(1);
 
 /* Cleanup macros: `struct mapped_pages_rw m MP_RW_AUTO = {0};` */
 #define MP_AUTO CLEANUP(mp_unmap)

@@ -83,13 +83,20 @@ bool bm_alloc(struct bitmap *bm, size_t count, size_t align, size_t *index)
 	return ok;
 }
 
-bool bm_release(struct bitmap *bm, size_t index, size_t count)
+bool bm_all_used(const struct bitmap *bm, size_t index, size_t count)
 {
 	if (index > bm->nbits || count > bm->nbits - index)
 		return false;
 	for (size_t i = index; i < index + count; i++)
 		if (!bit_used(bm, i))
 			return false;
+	return true;
+}
+
+bool bm_release(struct bitmap *bm, size_t index, size_t count)
+{
+	if (!bm_all_used(bm, index, count))
+		return false;
 	set_range(bm, index, count, false);
 	bm->nfree += count;
 	return true;

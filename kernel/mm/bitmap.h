@@ -23,4 +23,7 @@ bool bm_alloc(struct bitmap *bm, size_t count, size_t align, size_t *index) MUST
  * already free or out of range: a double release. */
 bool bm_release(struct bitmap *bm, size_t index, size_t count) MUST_USE;
 
+/* True if every unit of [index, index+count) is in range and used. */
+bool bm_all_used(const struct bitmap *bm, size_t index, size_t count) MUST_USE;
+
 #endif

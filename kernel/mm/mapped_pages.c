@@ -1,7 +1,9 @@
-/* MappedPages: the owner of one mapping. mp_map consumes pages and frames
- * and installs the translation through the HAL; remapping changes the
- * protection and the type; unmapping removes the translation exactly once
- * and returns both ranges to their allocators. */
+/* MappedPages: the owner of one mapping. mp_map consumes pages and frames,
+ * claims the frames (frames.c: refused if one is mapped already) and
+ * installs the translation through the HAL; remapping changes the
+ * protection and the type; unmapping checks that it names the live mapping,
+ * removes the translation exactly once and returns both ranges to their
+ * allocators. */
 #include "mm_internal.h"
 #include "panic.h"
 
@@ -12,9 +14,19 @@ static err_t map_with(struct allocated_pages *pages, struct allocated_frames *fr
 		return E_EMPTY;
 	if (pages->count != frames->count)
 		return E_INVAL;
-	if (!hal_map(pages->start, frames->start, pages->count * PAGE_SIZE, prot))
+	uint32_t gen;
+	err_t e = frames_claim(frames, &gen);
+	if (e == E_MAPPED)
+		*frames = (struct allocated_frames){ 0 }; /* a copy: it owns nothing */
+	if (e)
+		return e;
+	if (!hal_map(pages->start, frames->start, pages->count * PAGE_SIZE, prot)) {
+		if (frames_unclaim(frames, gen))
+			panic("mp_map: lost the claim on frames %#lx+%zu", (unsigned long)frames->start,
+			      frames->count);
 		return E_HAL;
-	*out = (struct mapped_pages){ *pages, *frames, prot };
+	}
+	*out = (struct mapped_pages){ *pages, *frames, prot, gen };
 	*pages = (struct allocated_pages){ 0 };
 	*frames = (struct allocated_frames){ 0 };
 	return E_OK;
@@ -46,30 +58,47 @@ err_t mp_alloc_rw(size_t bytes, struct mapped_pages_rw *out)
 	return e; /* on error the cleanups return whatever was allocated */
 }
 
-void mp_unmap(struct mapped_pages *m)
+/* Ends the live mapping *m names, or refuses a stale one; *m is emptied
+ * either way. The claim is checked before the translation goes: a stale
+ * copy must not unmap pages someone else maps now. */
+static err_t unmap(struct mapped_pages *m, const char *who)
+{
+	err_t e = frames_unclaim(&m->frames, m->gen);
+	if (!e && !hal_unmap(m->pages.start, mp_size(m)))
+		panic("%s: HAL could not unmap %#lx+%zu", who, (unsigned long)m->pages.start, mp_size(m));
+	if (e)
+		*m = (struct mapped_pages){ 0 };
+	return e;
+}
+
+err_t mp_unmap(struct mapped_pages *m)
 {
 	if (m->pages.count == 0)
-		return;
-	if (!hal_unmap(m->pages.start, mp_size(m)))
-		panic("mp_unmap: HAL could not unmap %#lx+%zu", (unsigned long)m->pages.start, mp_size(m));
+		return E_OK;
+	err_t e = unmap(m, "mp_unmap");
+	if (e)
+		return e;
 	pages_free(&m->pages);
 	frames_free(&m->frames);
 	*m = (struct mapped_pages){ 0 };
+	return E_OK;
 }
 
-void mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages)
+err_t mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages)
 {
 	if (m->pages.count == 0)
-		return;
-	if (!hal_unmap(m->pages.start, mp_size(m)))
-		panic("mp_unmap_keep_pages: HAL could not unmap %#lx+%zu", (unsigned long)m->pages.start, mp_size(m));
+		return E_OK;
+	err_t e = unmap(m, "mp_unmap_keep_pages");
+	if (e)
+		return e;
 	*pages = m->pages;
 	frames_free(&m->frames);
 	*m = (struct mapped_pages){ 0 };
+	return E_OK;
 }
 
-void mp_unmap_rw(struct mapped_pages_rw *m) { mp_unmap(&m->m); }
-void mp_unmap_rx(struct mapped_pages_rx *m) { mp_unmap(&m->m); }
+err_t mp_unmap_rw(struct mapped_pages_rw *m) { return mp_unmap(&m->m); }
+err_t mp_unmap_rx(struct mapped_pages_rx *m) { return mp_unmap(&m->m); }
 
 /* Moves src to dst with a new protection; src is emptied only on success. */
 static err_t remap(struct mapped_pages *src, unsigned prot, struct mapped_pages *dst)

@@ -8,13 +8,16 @@ err_t mm_init(const struct hal_boot_info *info)
 	err_t e = frames_init(info->mem, info->n_mem);
 	if (!e)
 		e = pages_init(info->arena_base, info->arena_size);
+	if (!e)
+		e = frames_table_init();
 	return e;
 }
 
 void mm_fini(void)
 {
-	/* Nothing to release: the allocators live in static storage and the HAL
-	 * owns the arena. A later mm_init starts afresh. */
+	/* Only the frame table's mapping goes: the allocators live in static
+	 * storage and the HAL owns the arena. A later mm_init starts afresh. */
+	frames_table_fini();
 }
 
 EXPORT_KERNEL(frames_alloc);

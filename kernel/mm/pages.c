@@ -28,6 +28,7 @@ err_t pages_init(uintptr_t base, size_t size)
 }
 
 size_t pages_total(void) { return page_map.nbits; }
+uintptr_t pages_base(void) { return page_base; }
 size_t pages_free_count(void) { return page_map.nfree; }
 
 err_t pages_alloc_aligned(size_t count, size_t align_pages, struct allocated_pages *out)
