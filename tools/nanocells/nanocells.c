@@ -247,11 +247,13 @@ static void place(const char *name, uint64_t addr, uint64_t size, const char *pa
 		unsigned kind = section_kind(o, i);
 		if (kind == NANO_KIND_COUNT) {
 			o->placed[i] = -2;
+			if (!(o->sh[i].sh_flags & SHF_ALLOC))
+				return; /* debug information is not in the image's memory */
 			if (o->sh[i].sh_flags & SHF_MERGE) {
 				GROW(merged, n_merged, cap_merged);
 				merged[n_merged++] = (struct range){ addr, addr + size };
-			} else if (o->sh[i].sh_flags & SHF_ALLOC) {
-				other_bytes += size; /* debug information is not in the image's memory */
+			} else {
+				other_bytes += size;
 			}
 			return;
 		}
@@ -464,8 +466,29 @@ static int range_cmp(const void *a, const void *b)
 	return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
 
+/* The first section at or above addr (sections are sorted), or n_secs. */
+static size_t section_from(uint64_t addr)
+{
+	size_t lo = 0, hi = n_secs;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (secs[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* The union of the merged ranges, each cut at the next section in a cell
+ * (the map's share of a merged section may claim bytes past its run). */
 static uint64_t merged_bytes(void)
 {
+	for (size_t i = 0; i < n_merged; i++) {
+		size_t next = section_from(merged[i].lo);
+		if (next < n_secs && secs[next].addr < merged[i].hi)
+			merged[i].hi = secs[next].addr;
+	}
 	qsort(merged, n_merged, sizeof *merged, range_cmp);
 	uint64_t total = 0, end = 0;
 	for (size_t i = 0; i < n_merged; i++) {
