@@ -305,7 +305,26 @@ static void read_map(void)
 		die("no \"Linker script and memory map\" part: not a GNU ld map");
 }
 
-/* --- sections in address order ------------------------------------------------ */
+/* --- cells by name, sections in address order -------------------------------- */
+
+static int name_cmp(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* Cells in name order, whatever order the map met them in, so both
+ * targets list them alike. */
+static void sort_cells(void)
+{
+	char **old = xcalloc(n_cells, sizeof *old);
+	memcpy(old, cells, n_cells * sizeof *old);
+	qsort(cells, n_cells, sizeof *cells, name_cmp);
+	for (size_t i = 0; i < n_secs; i++)
+		for (uint16_t k = 0; k < n_cells; k++)
+			if (cells[k] == old[secs[i].cell]) {
+				secs[i].cell = k;
+				break;
+			}
+	free(old);
+}
+
 
 static int by_addr(const void *a, const void *b)
 {
@@ -531,6 +550,7 @@ int main(int argc, char **argv)
 	read_map();
 	if (!n_secs)
 		die("the image holds nothing from kernel/ or a HAL");
+	sort_cells();
 	sort_sections();
 	for (size_t i = 0; i < n_objs; i++)
 		add_symbols(i);
