@@ -36,9 +36,10 @@ esac
 # The kernel and HAL objects of the image, each with its cell's folder.
 sed -n 's/^ *0x[0-9a-f]* *0x[0-9a-f]* \(.*\.o\)$/\1/p; s/^ \.[^ ]* *0x[0-9a-f]* *0x[0-9a-f]* \(.*\.o\)$/\1/p' "$map" |
 	sort -u | while read -r o; do
-	case $o in
-	*/hal-hosted/*.o | */hal-x86_64/*.o) echo "hal $o" ;;
-	*kernel/*/*.o) echo "$(basename "$(dirname "$o")") $o" ;;
+	dir=$(basename "$(dirname "$o")") up=$(basename "$(dirname "$(dirname "$o")")")
+	case $dir in
+	hal | hal-*) echo "hal $o" ;;
+	*) [ "$up" = kernel ] && echo "$dir $o" ;;
 	esac
 done >"$tmp/objs"
 cells=$(cut -d' ' -f1 "$tmp/objs" | sort -u)

@@ -6,7 +6,7 @@
  * Reads the linker map of one image (ld -Map, run in the link's working
  * directory so the object paths in it open), takes every input section the
  * image placed from a nano_core object (kernel/<folder>/... or a HAL:
- * hal-hosted/..., hal-x86_64/...), opens those objects for their symbols and
+ * hal-hosted/..., hal-x86_64/..., hal/...), opens those objects for their symbols and
  * relocations, and writes OUT: the table kernel/cell/nano_core.c reads at
  * boot (format in kernel/cell/nano_table.h). The build adds it to the image
  * as the non-allocated section .theseus.nano_cells, so each image carries
@@ -59,8 +59,9 @@ static void *xcalloc(size_t n, size_t size)
 
 /* --- the cell a path belongs to ------------------------------------------- */
 
-/* "…/kernel/<folder>/<file>" -> "<folder>", "…/hal-hosted/<file>" or
- * "…/hal-x86_64/<file>" -> "hal", anything else (libc, tests, tools) -> NULL. */
+/* "…/kernel/<folder>/<file>" -> "<folder>"; a file of the HAL ("…/hal-hosted/",
+ * "…/hal-x86_64/", or any other "hal", "hal-*" folder, e.g. code both HALs
+ * share) -> "hal"; anything else (libc, tests, tools) -> NULL. */
 static char *cell_of_path(const char *path)
 {
 	const char *file = strrchr(path, '/');
@@ -70,7 +71,7 @@ static char *cell_of_path(const char *path)
 	while (dir > path && dir[-1] != '/')
 		dir--;
 	size_t dlen = (size_t)(file - dir);
-	if ((dlen == 10 && !strncmp(dir, "hal-hosted", 10)) || (dlen == 10 && !strncmp(dir, "hal-x86_64", 10)))
+	if ((dlen == 3 && !strncmp(dir, "hal", 3)) || (dlen > 4 && !strncmp(dir, "hal-", 4)))
 		return strdup("hal");
 	if (dir - path >= 7 && !strncmp(dir - 7, "kernel/", 7) && (dir - 7 == path || dir[-8] == '/'))
 		return strndup(dir, dlen);
