@@ -1,5 +1,6 @@
 /* What is loaded: `ls` (cells and the images not loaded), `ns`
- * (namespaces) and `syms` (a cell's exports), read from the loader's
+ * (namespaces), `syms` (a cell's exports), `sections` (a cell's sections)
+ * and `nano` (how much of the nano_core its cells hold), read from the loader's
  * metadata (cell.h), plus the cell lookups the other commands share. */
 #include "cell.h"
 #include "heap.h"
@@ -122,6 +123,55 @@ bool cmd_syms(struct shell *sh, const struct shell_args *a)
 		kprintf("  0x%08lx %8zu %-6s %-6s %s\n", (unsigned long)s->addr, s->size,
 			s->is_func ? "func" : "object", s->app_visible ? "app" : "kernel", s->name);
 	}
+	return true;
+}
+
+/* --- sections --------------------------------------------------------------------- */
+
+static const char *section_kind(const struct cell_section *s)
+{
+	if (s->bss)
+		return "bss";
+	return s->region == REGION_TEXT ? "text" : s->region == REGION_RODATA ? "rodata" : "data";
+}
+
+/* "  0x00401230      162 text   .text.frames_free" */
+bool cmd_sections(struct shell *sh, const struct shell_args *a)
+{
+	const struct cell *c = shell_find_cell("sections", a->argv[1]);
+	if (!c)
+		return false;
+	kprintf("%s has %zu sections:\n", c->name, c->n_sections);
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct cell_section *s = &c->sections[i];
+		kprintf("  0x%08lx %8zu %-6s %s\n", (unsigned long)s->addr, s->size, section_kind(s), s->name);
+	}
+	return true;
+}
+
+/* --- nano: how much of the nano_core its builtin cells hold ----------------------- */
+
+bool cmd_nano(struct shell *sh, const struct shell_args *a)
+{
+	static const char *const kinds[] = { "text", "rodata", "data", "bss" };
+	struct nano_core_coverage v;
+	nano_core_coverage(&v);
+	kprintf("nano_core as cells: %zu cells, %zu sections, %zu symbols, %zu edges between them\n", v.cells,
+		v.sections, v.symbols, v.edges);
+	kprintf("  %-8s %10s %10s\n", "kind", "in cells", "in image");
+	uint64_t in = 0, all = v.merged + v.other;
+	for (size_t k = 0; k < ARRAY_LEN(kinds); k++) {
+		kprintf("  %-8s %10llu %10llu\n", kinds[k], (unsigned long long)v.in_cells[k],
+			(unsigned long long)v.image[k]);
+		in += v.in_cells[k];
+		all += v.image[k];
+	}
+	kprintf("  %-8s %10s %10llu  (strings and constants the linker merged across cells)\n", "merged", "-",
+		(unsigned long long)v.merged);
+	kprintf("  %-8s %10s %10llu  (unwind tables, thread-local templates)\n", "other", "-",
+		(unsigned long long)v.other);
+	kprintf("  in cells: %llu of the %llu bytes of kernel and HAL code and data in the image (%llu%%)\n",
+		(unsigned long long)in, (unsigned long long)all, (unsigned long long)(all ? in * 100 / all : 0));
 	return true;
 }
 

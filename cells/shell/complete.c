@@ -9,7 +9,7 @@
 enum complete_kind { COMPLETE_NOTHING, COMPLETE_COMMAND, COMPLETE_CELL, COMPLETE_FUNCTION };
 
 /* Commands whose first operand is a cell, and the one that takes a function. */
-static const char *const cell_commands[] = { "load", "unload", "syms", "deps", "spawn" };
+static const char *const cell_commands[] = { "load", "unload", "syms", "sections", "deps", "spawn" };
 
 static bool is_blank(char c) { return c == ' ' || c == '\t'; }
 

@@ -1,7 +1,7 @@
 /* The shell: takes commands from the kernel's command text or from the
  * console, cuts them at ';' and newlines, splits each into words
  * (tokenize.c) and runs it through the command table below. The handlers
- * live in cmd_cells.c (ls, ns, syms), cmd_deps.c, cmd_load.c and
+ * live in cmd_cells.c (ls, ns, syms, sections, nano), cmd_deps.c, cmd_load.c and
  * cmd_tasks.c (ps, spawn, join, sched). */
 #include <stdarg.h>
 #include <stdint.h>
@@ -28,6 +28,8 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "ns", "", 0, 0, cmd_ns, "list the namespaces" },
 	{ "images", "", 0, 0, cmd_images, "list the cell images with their size and hash" },
 	{ "syms", "<cell>", 1, 1, cmd_syms, "list the symbols a cell exports" },
+	{ "sections", "<cell>", 1, 1, cmd_sections, "list a cell's sections: address, size, kind, name" },
+	{ "nano", "", 0, 0, cmd_nano, "show how much of the nano_core's code and data its builtin cells hold" },
 	{ "deps", "<cell> [--rev]", 1, 2, cmd_deps,
 	  "list a cell's dependency edges (--rev: the edges into it)" },
 	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },

@@ -116,6 +116,8 @@ const struct cell **shell_query_cells(shell_cell_query q, const struct cell *c, 
 bool cmd_ls(struct shell *sh, const struct shell_args *a);
 bool cmd_ns(struct shell *sh, const struct shell_args *a);
 bool cmd_syms(struct shell *sh, const struct shell_args *a);
+bool cmd_sections(struct shell *sh, const struct shell_args *a);
+bool cmd_nano(struct shell *sh, const struct shell_args *a);
 bool cmd_images(struct shell *sh, const struct shell_args *a);
 bool cmd_kill(struct shell *sh, const struct shell_args *a);
 bool cmd_faults(struct shell *sh, const struct shell_args *a);

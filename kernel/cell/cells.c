@@ -132,35 +132,66 @@ size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap
 	return far_cells(c, false, out, cap);
 }
 
+/* A builtin cell's sections are sorted by address (nano_core.c): a binary
+ * search; a loaded cell has a few, walked in order. */
+static const struct cell_section *section_in(const struct cell *c, uintptr_t addr)
+{
+	size_t lo = 0, hi = c->n_sections;
+	if (!c->builtin) {
+		lo = hi;
+		for (size_t i = 0; i < c->n_sections; i++) {
+			const struct cell_section *s = &c->sections[i];
+			if (addr >= s->addr && addr - s->addr < MAX(s->size, 1))
+				return s;
+		}
+	}
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct cell_section *s = &c->sections[mid];
+		if (addr < s->addr)
+			hi = mid;
+		else if (addr - s->addr >= s->size)
+			lo = mid + 1;
+		else
+			return s;
+	}
+	return NULL;
+}
+
 const struct cell_section *cell_section_at(uintptr_t addr)
 {
 	for (const struct namespace *ns = root; ns; ns = NULL) {
 		struct list *pos;
 		list_for_each(pos, &ns->cells) {
-			const struct cell *c = list_entry(pos, struct cell, link);
-			for (size_t i = 0; i < c->n_sections; i++) {
-				const struct cell_section *s = &c->sections[i];
-				if (addr >= s->addr && addr - s->addr < MAX(s->size, 1))
-					return s;
-			}
+			const struct cell_section *s = section_in(list_entry(pos, struct cell, link), addr);
+			if (s)
+				return s;
 		}
 	}
 	return NULL;
 }
 
+/* The symbol of v[0..n) closest below addr that contains it, or best. */
+static const struct cell_symbol *closest(const struct cell_symbol *v, size_t n, uintptr_t addr,
+					 const struct cell_symbol *best)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct cell_symbol *y = &v[i];
+		if (y->addr <= addr && (!best || y->addr > best->addr) && (addr - y->addr < MAX(y->size, 1)))
+			best = y;
+	}
+	return best;
+}
+
+/* Exports first: where an export and an image symbol start at the same
+ * address, reports use the exported name. */
 const struct cell_symbol *cell_symbol_at(uintptr_t addr)
 {
 	const struct cell_section *s = cell_section_at(addr);
 	if (!s)
 		return NULL;
 	const struct cell *c = s->cell;
-	const struct cell_symbol *best = NULL;
-	for (size_t i = 0; i < c->n_symbols; i++) {
-		const struct cell_symbol *y = &c->symbols[i];
-		if (y->addr <= addr && (!best || y->addr > best->addr) && (addr - y->addr < MAX(y->size, 1)))
-			best = y;
-	}
-	return best;
+	return closest(c->image_symbols, c->n_image_symbols, addr, closest(c->symbols, c->n_symbols, addr, NULL));
 }
 
 /* Cells reachable from the section holding fn: a breadth-first walk over

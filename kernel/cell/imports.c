@@ -20,9 +20,14 @@ void import_unbind(struct import_table *t)
 {
 	struct cell_section *from = (struct cell_section *)cell_section_at((uintptr_t)t->slots);
 	if (from) {
+		/* Only the slots' edges: the section's own references (the
+		 * nano_core's edges) stay. */
+		uint64_t lo = (uintptr_t)t->slots - from->addr, hi = lo + t->n * sizeof *t->slots;
 		struct list *pos, *tmp;
 		list_for_each_safe(pos, tmp, &from->edges_out) {
 			struct dep_edge *e = list_entry(pos, struct dep_edge, out_link);
+			if (e->offset < lo || e->offset >= hi)
+				continue;
 			list_remove(&e->out_link);
 			list_remove(&e->in_link);
 			kfree(e);

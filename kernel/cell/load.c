@@ -306,12 +306,13 @@ void cell_drop_edges(struct cell *c)
 void cell_free(struct cell *c)
 {
 	cell_drop_edges(c);
-	for (size_t i = 0; i < c->n_sections; i++)
+	for (size_t i = 0; i < c->n_sections && !c->builtin; i++)
 		kfree((void *)c->sections[i].name);
-	for (size_t i = 0; i < c->n_symbols; i++)
+	for (size_t i = 0; i < c->n_symbols && !c->builtin; i++)
 		kfree((void *)c->symbols[i].name);
 	kfree(c->sections);
 	kfree(c->symbols);
+	kfree(c->image_symbols);
 	kfree(c->data_snapshot);
 	mp_unmap_rx(&c->text);
 	mp_unmap(&c->rodata);

@@ -53,7 +53,8 @@ static err_t lay_out(struct load_ctx *ctx)
 		enum cell_region r = region_of(s);
 		size_t align = s->sh_addralign ? s->sh_addralign : 1;
 		size_t off = ALIGN_UP(ctx->region_size[r], align);
-		*sec = (struct cell_section){ .cell = c, .addr = off, .size = s->sh_size, .region = r };
+		*sec = (struct cell_section){ .cell = c, .addr = off, .size = s->sh_size, .region = r,
+					      .bss = s->sh_type == SHT_NOBITS };
 		list_init(&sec->edges_out);
 		list_init(&sec->edges_in);
 		if (!(sec->name = kstrdup(elf_section_name(o, i))))

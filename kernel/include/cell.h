@@ -93,6 +93,7 @@ struct cell_section {
 	uintptr_t addr;
 	size_t size;
 	enum cell_region region;
+	bool bss;              /* zero-filled: no bytes in the object (in REGION_DATA) */
 	struct list edges_out; /* struct dep_edge.out_link: what this section uses */
 	struct list edges_in;  /* struct dep_edge.in_link: who uses this section */
 };
@@ -123,7 +124,7 @@ struct cell {
 	char name[CELL_NAME_MAX];
 	enum cell_class class;
 	uint32_t version;
-	bool builtin; /* a nano_core subsystem, not loaded from an object */
+	bool builtin; /* a nano_core folder (or its HAL), not loaded: see nano_core.c */
 	uint64_t instance; /* this load of it, never reused (0 for builtins); the fault log keys on it */
 	unsigned task_refs; /* tasks whose entry is in this cell keep it loaded */
 	struct namespace *ns;
@@ -131,6 +132,11 @@ struct cell {
 	size_t n_sections;
 	struct cell_symbol *symbols; /* exported symbols */
 	size_t n_symbols;
+	/* Builtin cells: every function and object of the cell's part of the
+	 * image, by address (the targets of its edges, the names in reports).
+	 * Their names, and those of the sections, are the image's own. */
+	struct cell_symbol *image_symbols;
+	size_t n_image_symbols;
 	struct mapped_pages_rx text;
 	struct mapped_pages rodata;
 	struct mapped_pages_rw data;
@@ -223,6 +229,18 @@ size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t c
 size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap) NONNULL(1);
 /* Cells reachable from the section containing fn, following edges out. */
 size_t cell_reachable_from(uintptr_t fn, const struct cell **out, size_t cap);
+/* How much of the nano_core's image its builtin cells hold, by kind
+ * (text, rodata, data, bss), counted over the cells, against the bytes the
+ * build counted in the image's kernel and HAL objects; merged strings and
+ * constants and the rest (unwind tables, thread-local templates) are in no
+ * cell. As of the last cells_init. */
+struct nano_core_coverage {
+	size_t cells, sections, symbols, edges;
+	uint64_t in_cells[4];
+	uint64_t image[4];
+	uint64_t merged, other;
+};
+void nano_core_coverage(struct nano_core_coverage *out) NONNULL(1);
 /* The relocation type's name, e.g. "R_X86_64_PLT32". */
 const char *reloc_type_name(uint32_t type);
 

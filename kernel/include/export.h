@@ -17,18 +17,16 @@ enum export_class {
 
 struct export_entry {
 	const char *name;
-	const void *addr;
-	const char *subsystem; /* the kernel/ folder it lives in: its nano_core cell */
+	const void *addr; /* its nano_core cell is the one whose section holds it */
 	uint32_t class;
 	uint32_t reserved;
 };
-_Static_assert(sizeof(struct export_entry) == 32, "export entries are packed back to back");
+_Static_assert(sizeof(struct export_entry) == 24, "export entries are packed back to back");
 
-/* The build defines THESEUS_SUBSYSTEM per kernel folder ("mm", "lib", ...). */
 #define EXPORT_AS(sym, name, cls)                                                     \
 	static const struct export_entry __export_##sym                               \
 		__attribute__((used, section("theseus_exports"), aligned(8))) = {     \
-			name, (const void *)&(sym), THESEUS_SUBSYSTEM, (cls), 0       \
+			name, (const void *)&(sym), (cls), 0                          \
 		}
 #define EXPORT_KERNEL(sym) EXPORT_AS(sym, #sym, EXPORT_CLASS_KERNEL)
 #define EXPORT_APP(sym) EXPORT_AS(sym, #sym, EXPORT_CLASS_APP)

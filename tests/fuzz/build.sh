@@ -74,17 +74,21 @@ compile() { # source object extra-flags...
 	fi
 }
 
+# Objects keep their sources' paths (kernel/<folder>/x.c.o, hal-hosted/x.c.o):
+# tools/nanocells tells the nano_core's cells apart by them.
 for s in $(cd "$src" && find kernel -name '*.c' | sort); do
-	sub=$(echo "$s" | cut -d/ -f2)
-	compile "$src/$s" "$obj/$(echo "$s" | tr / _).o" -fno-builtin "-DTHESEUS_SUBSYSTEM=\"$sub\""
+	mkdir -p "$obj/$(dirname "$s")"
+	compile "$src/$s" "$obj/$s.o" -fno-builtin
 done
+mkdir -p "$obj/hal-hosted" "$obj/hal-x86_64"
 for s in $(cd "$src" && ls hal-hosted/*.c | grep -v '/main\.c$'); do
-	compile "$src/$s" "$obj/$(echo "$s" | tr / _).o"
+	compile "$src/$s" "$obj/$s.o"
 done
-"$cc" -c "$src/hal/x86_64/context.S" -o "$obj/context.o" || exit 1 # the shared register switch
-objs="$objs $obj/context.o"
+mkdir -p "$obj/hal/x86_64"
+"$cc" -c "$src/hal/x86_64/context.S" -o "$obj/hal/x86_64/context.S.o" || exit 1 # the shared register switch
+objs="$objs $obj/hal/x86_64/context.S.o"
 for s in $(cd "$src" && { find kernel -name '*.S'; ls hal-hosted/*.S; } | sort); do
-	o="$obj/$(echo "$s" | tr / _).o"
+	o="$obj/$s.o"
 	"$cc" -c "$src/$s" -o "$o" || exit 1
 	objs="$objs $o"
 done
@@ -95,6 +99,12 @@ for j in $jobs; do wait "$j" || exit 1; done
 # Only objects of the current sources are linked.
 # --wrap: see arena_shim.c (the hosted arena must end below ASan's shadow;
 # mapped pages are unpoisoned).
-"$cc" $san -g -no-pie -Wl,--wrap=mmap,--wrap=munmap,--wrap=hal_map -o "$out/fuzz_loader.new" $objs -lffi -lpthread
+"$cc" $san -g -no-pie -Wl,--wrap=mmap,--wrap=munmap,--wrap=hal_map -Wl,-Map="$out/fuzz_loader.map" \
+	-o "$out/fuzz_loader.new" $objs -lffi -lpthread
+# The nano_core as cells: its table, as the CMake build adds it to every image.
+[ -x "$build/tools/nanocells" ] || { echo "no $build/tools/nanocells: build the tree first" >&2; exit 1; }
+"$build/tools/nanocells" "$out/fuzz_loader.map" "$out/fuzz_loader.table"
+objcopy --add-section .theseus.nano_cells="$out/fuzz_loader.table" "$out/fuzz_loader.new"
+objcopy --set-section-alignment .theseus.nano_cells=8 "$out/fuzz_loader.new"
 mv "$out/fuzz_loader.new" "$out/fuzz_loader"
 echo "built $out/fuzz_loader with $cc"

@@ -100,12 +100,12 @@ scenario(app_help_names_the_stack_option 0
 # the live scheduler cannot be unloaded, and `deps --rev` shows all four slots.
 foreach(sched sched_rr sched_prio)
 	scenario(sched_${sched}_unload_refused_while_bound 1
-		--match "^unload: cell ${sched}, .*E_DEPENDED_ON.*1 cell\\(s\\) depend on it, e.g. nano_core_task \\(sched_imports\\+0\\).*\\(depended on by nano_core_task\\)$"
+		--match "^unload: cell ${sched}, .*E_DEPENDED_ON.*1 cell\\(s\\) depend on it, e.g. nano_core_task \\(.bss.sched_imports\\+0\\).*\\(depended on by nano_core_task\\)$"
 		--match "^dependents of ${sched}: 4 edges from 1 cells: nano_core_task$"
-		--match "^  nano_core_task:sched_imports\\+0x0 R_X86_64_64 sched_add\\+0 -> .text.sched_add$"
-		--match "^  nano_core_task:sched_imports\\+0x8 R_X86_64_64 sched_remove\\+0 -> .text.sched_remove$"
-		--match "^  nano_core_task:sched_imports\\+0x10 R_X86_64_64 sched_pick_next\\+0 -> .text.sched_pick_next$"
-		--match "^  nano_core_task:sched_imports\\+0x18 R_X86_64_64 sched_policy\\+0 -> .text.sched_policy$"
+		--match "^  nano_core_task:.bss.sched_imports\\+0x0 R_X86_64_64 sched_add\\+0 -> .text.sched_add$"
+		--match "^  nano_core_task:.bss.sched_imports\\+0x8 R_X86_64_64 sched_remove\\+0 -> .text.sched_remove$"
+		--match "^  nano_core_task:.bss.sched_imports\\+0x10 R_X86_64_64 sched_pick_next\\+0 -> .text.sched_pick_next$"
+		--match "^  nano_core_task:.bss.sched_imports\\+0x18 R_X86_64_64 sched_policy\\+0 -> .text.sched_policy$"
 		--match "^  ${sched} +kernel"
 		--match "^Hello from the hello cell!$"
 		--nomatch "^unloaded"
@@ -151,11 +151,11 @@ scenario(call_of_an_app_entry_gets_app_args 0
 # for good); one that ends with preemption disabled gives it back, so the
 # CPU's next task runs and faults as usual.
 scenario(task_ending_holding_a_spinlock_stops_the_machine 5
-	--match "panic at nano_core_task:task_exit.*ended holding 1 spinlock\\): machine stopped"
+	--match "panic at nano_core_task:.text.task_exit.*ended holding 1 spinlock\\): machine stopped"
 	--nomatch "strlen returned"
 	-- ${SIM} -c "call spin_note_locked\ncall strlen 1\nexit 0")
 scenario(task_ending_with_preemption_disabled_gives_it_back 0
 	--match "^theseus: task 2 \\(preempt_disable\\) ended with preemption disabled \\(depth 1\\): enabled again$"
 	--match "^Hello from the hello cell!$" --match "^hello_main returned 0"
-	--match "^fault log: 1 fault" --match "page fault at nano_core_lib:strlen.*: unwound"
+	--match "^fault log: 1 fault" --match "page fault at nano_core_lib:.text.strlen.*: unwound"
 	-- ${SIM} -c "call preempt_disable\nload hello\ncall hello_main\ncall strlen 1\nfaults\nexit 0")

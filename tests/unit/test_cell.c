@@ -225,11 +225,15 @@ START_TEST(test_reachable_from_chain_a_main_is_the_whole_chain_and_the_kernel_li
 	load("chain_a");
 	const struct cell *v[16];
 	size_t n = cell_reachable_from(sym_addr("chain_a_main"), v, 16);
-	ck_assert_uint_eq(n, 4);
 	ck_assert_str_eq(v[0]->name, "chain_a");
 	ck_assert(has_cell(v, n, "chain_b"));
 	ck_assert(has_cell(v, n, "chain_c"));
 	ck_assert(has_cell(v, n, "nano_core_lib"));
+	/* and through nano_core_lib's own edges, the nano_core cells it uses
+	 * (nano_core_mm: hmap allocates), but no other loaded cell */
+	ck_assert(has_cell(v, n, "nano_core_mm"));
+	for (size_t i = 0; i < n; i++)
+		ck_assert_msg(v[i]->builtin || !strncmp(v[i]->name, "chain_", 6), "%s", v[i]->name);
 	/* from the bottom, only itself */
 	ck_assert_uint_eq(cell_reachable_from(sym_addr("chain_c_value"), v, 16), 1);
 	ck_assert_str_eq(v[0]->name, "chain_c");
@@ -452,7 +456,7 @@ START_TEST(test_nano_core_mm_is_a_builtin_cell_with_mp_map)
 	ck_assert_int_eq(mm->class, CELL_KERNEL);
 	const struct cell_section *sec = NULL;
 	for (size_t i = 0; i < mm->n_sections; i++)
-		if (!strcmp(mm->sections[i].name, "mp_map"))
+		if (!strcmp(mm->sections[i].name, ".text.mp_map"))
 			sec = &mm->sections[i];
 	ck_assert_ptr_nonnull(sec);
 	ck_assert_uint_gt(sec->size, 0);
