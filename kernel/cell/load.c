@@ -8,11 +8,11 @@
  * load_ctx (the cell being built included) until commit publishes it, and
  * stage functions never free; load_object calls ctx_release once on every
  * path, which frees whatever the ctx still owns through cell_free, the
- * same destructor an unload uses. commit does every fallible step first;
- * its last fallible step (ns_add_cell) is also the one that publishes, and
- * nothing after it can fail. An unload unpublishes under the cells lock,
- * waits for a grace period, then calls cell_free. All of it runs under the
- * cells lock (cell.h). */
+ * same destructor an unload uses. commit does every fallible step first
+ * (the last, ns_insert_cell, either changes nothing or adds the cell to its
+ * namespace), then publishes, with nothing fallible after. An unload
+ * unpublishes, waits for a grace period, then calls cell_free. All of it
+ * runs under the cells lock (cell.h). */
 #include "diag.h"
 #include "hal_memory.h"
 #include "heap.h"
@@ -125,10 +125,10 @@ static err_t prepare_unwind_table(struct load_ctx *ctx)
 	return E_OK;
 }
 
-/* Stage 5: the fallible steps, then publish (exports and address index,
- * in one step that either fails having changed nothing or succeeds), then
- * the infallible rest: edges linked into their targets, the unwind table
- * registered. Cells lock held. */
+/* Stage 5: the fallible steps, the last of which (ns_insert_cell) makes
+ * the cell visible to holders of the cells lock; then the infallible rest:
+ * edges linked into their targets, the unwind table registered, and last
+ * the publication to lock-free readers (address index). Cells lock held. */
 static err_t commit(struct load_ctx *ctx)
 {
 	struct cell *c = ctx->cell;
@@ -141,10 +141,10 @@ static err_t commit(struct load_ctx *ctx)
 		return e;
 	static uint64_t loads;
 	c->instance = __atomic_add_fetch(&loads, 1, __ATOMIC_RELAXED); /* before anyone can see it */
-	e = ns_add_cell(ctx->ns, c, ctx->diag);
+	e = ns_insert_cell(ctx->ns, c, ctx->diag);
 	if (e)
 		return e;
-	/* Published: nothing below can fail. */
+	/* Nothing below can fail. */
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &ctx->edges) {
 		struct dep_edge *edge = list_entry(pos, struct dep_edge, out_link);
@@ -154,6 +154,7 @@ static err_t commit(struct load_ctx *ctx)
 	}
 	if (c->unwind.eh_frame)
 		unwind_table_add(&c->unwind);
+	cells_index_add(c); /* a fault in it can now be named */
 	ctx->cell = NULL; /* the namespace owns it now */
 	return E_OK;
 }

@@ -36,6 +36,8 @@ const char *first_missing_symbol(const struct elf_obj *obj, const struct namespa
 bool symbol_exported(const struct elf_obj *obj, const Elf64_Sym *s);
 
 /* namespace.c */
+err_t ns_insert_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag) MUST_USE;
+/* ns_insert_cell, then published to the address index (a builtin cell). */
 err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag) MUST_USE;
 void ns_remove_cell(struct namespace *ns, struct cell *c);
 /* images.c */

@@ -57,10 +57,11 @@ struct cell *ns_find_cell(const struct namespace *ns, const char *name)
 }
 
 /* The last fallible step of a load: on error ns is as it was; on success
- * c is published (namespace and address index). Cells lock held. */
-err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag)
+ * c is in ns (its exports resolve, it is listed) for whoever holds the
+ * cells lock, but not yet in the address index. Cells lock held. */
+err_t ns_insert_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag)
 {
-	cells_assert_locked("ns_add_cell");
+	cells_assert_locked("ns_insert_cell");
 	for (size_t i = 0; i < c->n_symbols; i++) {
 		const struct cell_symbol *old = hmap_get(&ns->symbols, c->symbols[i].name);
 		if (old)
@@ -79,8 +80,15 @@ err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag)
 	}
 	list_push_back(&ns->cells, &c->link);
 	c->ns = ns;
-	cells_index_add(c);
 	return E_OK;
+}
+
+err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag)
+{
+	err_t e = ns_insert_cell(ns, c, diag);
+	if (!e)
+		cells_index_add(c);
+	return e;
 }
 
 /* Unpublishes c; the caller frees it only after a grace period. Cells lock held. */
