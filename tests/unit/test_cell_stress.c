@@ -70,6 +70,10 @@ static int64_t faulter(struct world *x)
 		if (task_join(&t, &v) == E_FAILED)
 			w.failed_joins++;
 		task_ref_drop(&t);
+		/* At most one a round: each prints a report. */
+		unsigned r = __atomic_load_n(&w.rounds, __ATOMIC_ACQUIRE);
+		while (r == __atomic_load_n(&w.rounds, __ATOMIC_ACQUIRE) && !__atomic_load_n(&w.stop, __ATOMIC_ACQUIRE))
+			__builtin_ia32_pause();
 	}
 	return 0;
 }
@@ -88,8 +92,11 @@ static bool check_target(uintptr_t addr)
 	const struct cell *c = s->cell;
 	const struct cell_symbol *y = cell_symbol_at(addr);
 	bool ok = s >= c->sections && s < c->sections + c->n_sections && strlen(c->name) && s->name[0] == '.' &&
-		  (!y || (y->section == s && strlen(y->name))) && addr - s->addr < MAX(s->size, 1) &&
-		  (*(volatile const uint8_t *)addr | 1);
+		  (!y || (y->section == s && strlen(y->name))) && addr - s->addr < MAX(s->size, 1);
+	/* Stay a while, reading the cell's memory, so that an unload that did
+	 * not wait for this read section unmaps it under these reads. */
+	for (int i = 0; ok && i < 1024; i++)
+		ok = (*(volatile const uint8_t *)addr | 1) && c->name[0];
 	/* An unload unpublishes the index entry and the unwind table one after
 	 * the other, so the table may be gone already; if found, it is the
 	 * cell's, and its bytes are readable. */
@@ -112,10 +119,10 @@ static int64_t reader(struct world *x)
 			__atomic_add_fetch(&w.reads_hit, 1, __ATOMIC_RELEASE);
 		else
 			w.reads_missed++;
-		/* Outside the read section for a while: the vCPUs are host threads,
-		 * and a writer's grace period lasts until the host runs a reader
-		 * it preempted inside one. */
-		for (int i = 0; i < 256; i++)
+		/* Outside the read section for a moment: the vCPUs are host
+		 * threads, and a writer's grace period lasts until the host runs a
+		 * reader it preempted inside one. */
+		for (int i = 0; i < 32; i++)
 			__builtin_ia32_pause();
 	}
 	return 0;
@@ -190,7 +197,7 @@ static int64_t drive(void *unused)
 		T_CHECK(TASK_SPAWN(&o, *roles[i], &w, &t[i]) == E_OK);
 	}
 	while (w.rounds < ROUNDS && churn_once()) {
-		w.rounds++;
+		__atomic_add_fetch(&w.rounds, 1, __ATOMIC_RELEASE);
 		/* The cells lock is not fair: leave the others a moment to spawn. */
 		for (int i = 0; i < 2000; i++)
 			__builtin_ia32_pause();
