@@ -26,7 +26,7 @@
 #include <valgrind/valgrind.h>
 /* Under memcheck machine faults cannot run clean (docs/faults.md): the
  * faulting tasks only panic there, and fewer rounds run (~50x slower). */
-#define ROUNDS (RUNNING_ON_VALGRIND ? 150 : 3000)
+#define ROUNDS (RUNNING_ON_VALGRIND ? 300 : 2500)
 
 struct world {
 	struct namespace *app;
