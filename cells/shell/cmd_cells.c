@@ -92,6 +92,7 @@ static void ls_images_not_loaded(const struct namespace *ns)
 
 bool cmd_ls(struct shell *sh, const struct shell_args *a)
 {
+	CELLS_GUARD(); /* a consistent list */
 	ls_namespace(ns_root());
 	ls_images_not_loaded(ns_root());
 	return true;
@@ -104,6 +105,7 @@ bool cmd_ls(struct shell *sh, const struct shell_args *a)
 bool cmd_ns(struct shell *sh, const struct shell_args *a)
 {
 	kprintf("  %-16s %-16s %6s %8s\n", "namespace", "parent", "cells", "symbols");
+	CELLS_GUARD();
 	for (const struct namespace *ns = ns_root(); ns; ns = ns->parent)
 		kprintf("  %-16s %-16s %6zu %8zu\n", ns->name, ns->parent ? ns->parent->name : "-",
 			ns_cell_count(ns), hmap_count(&ns->symbols));
@@ -114,6 +116,7 @@ bool cmd_ns(struct shell *sh, const struct shell_args *a)
 
 bool cmd_syms(struct shell *sh, const struct shell_args *a)
 {
+	CELLS_GUARD(); /* c stays loaded while its symbols print */
 	const struct cell *c = shell_find_cell("syms", a->argv[1]);
 	if (!c)
 		return false;
@@ -138,6 +141,7 @@ static const char *section_kind(const struct cell_section *s)
 /* "  0x00401230      162 text   .text.frames_free" */
 bool cmd_sections(struct shell *sh, const struct shell_args *a)
 {
+	CELLS_GUARD(); /* c stays loaded while its sections print */
 	const struct cell *c = shell_find_cell("sections", a->argv[1]);
 	if (!c)
 		return false;

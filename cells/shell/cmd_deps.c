@@ -114,6 +114,7 @@ bool cmd_deps(struct shell *sh, const struct shell_args *a)
 	bool rev;
 	if (!parse_deps_args(a, &name, &rev))
 		return false;
+	CELLS_GUARD(); /* c and its edges stay while they print */
 	const struct cell *c = shell_find_cell("deps", name);
 	if (!c || !print_summary(c, rev))
 		return false;

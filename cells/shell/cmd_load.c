@@ -111,6 +111,7 @@ static void print_dependents(const struct cell *c)
 
 static const struct cell *shell_own_cell(void)
 {
+	CELLS_READ_GUARD(); /* the shell's own cell outlives the shell's commands */
 	const struct cell_section *s = cell_section_at((uintptr_t)&cmd_unload);
 	return s ? s->cell : NULL;
 }
@@ -118,6 +119,7 @@ static const struct cell *shell_own_cell(void)
 bool cmd_unload(struct shell *sh, const struct shell_args *a)
 {
 	const char *name = a->argv[1];
+	CELLS_GUARD(); /* c stays loaded from the lookup to the unload */
 	struct cell *c = ns_find_cell(ns_root(), name);
 	if (!c) {
 		shell_error("unload", "cell %s is not loaded", name);

@@ -35,6 +35,7 @@ bool cmd_ps(struct shell *sh, const struct shell_args *a)
 
 static size_t root_cell_count(void)
 {
+	CELLS_GUARD();
 	size_t n = 0;
 	const struct list *pos;
 	list_for_each(pos, &ns_root()->cells)
@@ -46,6 +47,7 @@ static size_t root_cell_count(void)
  * the cells it loaded (the cell and the images that cell needed). */
 static void spawn_unload_since(size_t n_before)
 {
+	CELLS_GUARD();
 	while (root_cell_count() > n_before) {
 		struct cell *c = list_entry(ns_root()->cells.prev, struct cell, link);
 		struct cell_diag diag;

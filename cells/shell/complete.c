@@ -111,6 +111,7 @@ static void consider_cells(struct shell_completion *c, const char *line, size_t 
 	size_t n = cell_images(&images);
 	for (size_t i = 0; i < n; i++)
 		consider(c, line, pos, images[i].name);
+	CELLS_GUARD();
 	const struct list *it;
 	list_for_each(it, &ns_root()->cells) {
 		const struct cell *cell = list_entry(it, struct cell, link);
@@ -121,6 +122,7 @@ static void consider_cells(struct shell_completion *c, const char *line, size_t 
 
 static void consider_functions(struct shell_completion *c, const char *line, size_t pos)
 {
+	CELLS_GUARD();
 	for (const struct namespace *ns = ns_root(); ns; ns = ns->parent) {
 		const struct list *it;
 		list_for_each(it, &ns->cells) {

@@ -1,6 +1,7 @@
 /* The cell system's setup and teardown, and the queries over the
  * dependency graph: which cells a cell uses or is used by, what a task
- * entering a function can reach, and which cell holds an address. */
+ * entering a function can reach. Each takes the cells lock (lock.c holds
+ * the lookups by address). */
 #include "diag.h"
 #include "export.h"
 #include "heap.h"
@@ -12,6 +13,7 @@ struct namespace *ns_root(void) { return root; }
 
 err_t cells_init(const struct hal_boot_info *info)
 {
+	CELLS_GUARD();
 	err_t e = ns_create("root", NULL, &root);
 	if (!e)
 		e = nano_core_cells(root, info);
@@ -27,6 +29,7 @@ void cells_fini(void)
 {
 	if (!root)
 		return;
+	CELLS_GUARD();
 	bool progress = true;
 	while (progress) {
 		progress = false;
@@ -42,11 +45,7 @@ void cells_fini(void)
 	 * on each other: drop every edge first, then the cells. */
 	struct list *pos, *tmp;
 	list_for_each(pos, &root->cells) cell_drop_edges(list_entry(pos, struct cell, link));
-	list_for_each_safe(pos, tmp, &root->cells) {
-		struct cell *c = list_entry(pos, struct cell, link);
-		ns_remove_cell(root, c);
-		cell_free(c);
-	}
+	list_for_each_safe(pos, tmp, &root->cells) cell_retire(list_entry(pos, struct cell, link));
 	ns_destroy(root);
 	root = NULL;
 	images_fini();
@@ -124,80 +123,21 @@ static size_t far_cells(const struct cell *c, bool out_edges, const struct cell 
 
 size_t cell_dependencies(const struct cell *c, const struct cell **out, size_t cap)
 {
+	CELLS_GUARD();
 	return far_cells(c, true, out, cap);
 }
 
 size_t cell_dependents(const struct cell *c, const struct cell **out, size_t cap)
 {
+	CELLS_GUARD();
 	return far_cells(c, false, out, cap);
-}
-
-/* A builtin cell's sections are sorted by address (nano_core.c): a binary
- * search; a loaded cell has a few, walked in order. */
-static const struct cell_section *section_in(const struct cell *c, uintptr_t addr)
-{
-	size_t lo = 0, hi = c->n_sections;
-	if (!c->builtin) {
-		lo = hi;
-		for (size_t i = 0; i < c->n_sections; i++) {
-			const struct cell_section *s = &c->sections[i];
-			if (addr >= s->addr && addr - s->addr < MAX(s->size, 1))
-				return s;
-		}
-	}
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct cell_section *s = &c->sections[mid];
-		if (addr < s->addr)
-			hi = mid;
-		else if (addr - s->addr >= s->size)
-			lo = mid + 1;
-		else
-			return s;
-	}
-	return NULL;
-}
-
-const struct cell_section *cell_section_at(uintptr_t addr)
-{
-	for (const struct namespace *ns = root; ns; ns = NULL) {
-		struct list *pos;
-		list_for_each(pos, &ns->cells) {
-			const struct cell_section *s = section_in(list_entry(pos, struct cell, link), addr);
-			if (s)
-				return s;
-		}
-	}
-	return NULL;
-}
-
-/* The symbol of v[0..n) closest below addr that contains it, or best. */
-static const struct cell_symbol *closest(const struct cell_symbol *v, size_t n, uintptr_t addr,
-					 const struct cell_symbol *best)
-{
-	for (size_t i = 0; i < n; i++) {
-		const struct cell_symbol *y = &v[i];
-		if (y->addr <= addr && (!best || y->addr > best->addr) && (addr - y->addr < MAX(y->size, 1)))
-			best = y;
-	}
-	return best;
-}
-
-/* Exports first: where an export and an image symbol start at the same
- * address, reports use the exported name. */
-const struct cell_symbol *cell_symbol_at(uintptr_t addr)
-{
-	const struct cell_section *s = cell_section_at(addr);
-	if (!s)
-		return NULL;
-	const struct cell *c = s->cell;
-	return closest(c->image_symbols, c->n_image_symbols, addr, closest(c->symbols, c->n_symbols, addr, NULL));
 }
 
 /* Cells reachable from the section holding fn: a breadth-first walk over
  * outgoing edges (what a task entering fn can touch). */
 size_t cell_reachable_from(uintptr_t fn, const struct cell **out, size_t cap)
 {
+	CELLS_GUARD();
 	const struct cell_section *start = cell_section_at(fn);
 	if (!start || !out || !cap)
 		return 0;

@@ -2,7 +2,8 @@
  * (e.g. the scheduler). Binding resolves each name in the provider cell
  * only (not the namespace: the table names one cell on purpose), writes the
  * slots, and records one edge per slot from the table's nano_core section,
- * exactly like a relocation, so dependents and swaps see it. */
+ * exactly like a relocation, so dependents and swaps see it. Both take the
+ * cells lock. */
 #include "diag.h"
 #include "heap.h"
 #include "load.h"
@@ -18,6 +19,7 @@ static const struct cell_symbol *cell_symbol(const struct cell *c, const char *n
 
 void import_unbind(struct import_table *t)
 {
+	CELLS_GUARD();
 	struct cell_section *from = (struct cell_section *)cell_section_at((uintptr_t)t->slots);
 	if (from) {
 		/* Only the slots' edges: the section's own references (the
@@ -41,6 +43,7 @@ void import_unbind(struct import_table *t)
 err_t import_bind(struct import_table *t, struct cell *cell, struct cell_diag *diag)
 {
 	*diag = (struct cell_diag){ 0 };
+	CELLS_GUARD();
 	strlcpy(diag->cell, cell->name, sizeof diag->cell);
 	struct cell_section *from = (struct cell_section *)cell_section_at((uintptr_t)t->slots);
 	if (!from || !from->cell->builtin)

@@ -2,7 +2,17 @@
  * cell_load finds the image, first loads (recursively) the images that
  * provide its missing symbols, then runs the stages on it: parse, place,
  * resolve, relocate + record edges, commit. A failure anywhere unloads
- * everything this call loaded, so the system is left as it was. */
+ * everything this call loaded, so the system is left as it was.
+ *
+ * Error cleanup, the one rule: everything a load makes belongs to its
+ * load_ctx (the cell being built included) until commit publishes it, and
+ * stage functions never free; load_object calls ctx_release once on every
+ * path, which frees whatever the ctx still owns through cell_free, the
+ * same destructor an unload uses. commit does every fallible step first
+ * (the last, ns_insert_cell, either changes nothing or adds the cell to its
+ * namespace), then publishes, with nothing fallible after. An unload
+ * unpublishes, waits for a grace period, then calls cell_free. All of it
+ * runs under the cells lock (cell.h). */
 #include "diag.h"
 #include "hal_memory.h"
 #include "heap.h"
@@ -56,36 +66,85 @@ static err_t ctx_init(struct load_ctx *ctx, struct namespace *ns, struct cell_di
 	return E_OK;
 }
 
-/* Stage 5: make the regions read-only/executable, publish the exports and
- * link the edges into their targets. Nothing here can fail after the
- * namespace accepted the symbols. */
-static err_t commit(struct load_ctx *ctx)
+/* commit, fallible step 1: the text region becomes read-only and
+ * executable, the rodata region read-only. What is remapped now belongs to
+ * the cell (cell_free unmaps it). */
+static err_t protect_regions(struct load_ctx *ctx)
 {
 	struct cell *c = ctx->cell;
-	static uint64_t loads;
-	c->instance = __atomic_add_fetch(&loads, 1, __ATOMIC_RELAXED); /* before anyone can see it */
-	err_t e = ns_add_cell(ctx->ns, c, ctx->diag);
-	if (e)
-		return e;
+	err_t e = E_OK;
 	if (ctx->region[REGION_TEXT].m.pages.count) {
 		e = mp_remap_rw_to_rx(&ctx->region[REGION_TEXT], &c->text);
-		hal_code_patched((const void *)mp_start(&c->text.m), mp_size(&c->text.m));
+		if (!e)
+			hal_code_patched((const void *)mp_start(&c->text.m), mp_size(&c->text.m));
 	}
 	if (!e && ctx->region[REGION_RODATA].m.pages.count)
 		e = mp_remap_rw_to_ro(&ctx->region[REGION_RODATA], &c->rodata);
-	if (e) {
-		ns_remove_cell(ctx->ns, c);
-		return diag_set(ctx->diag, e, NULL, NULL, NULL, "cannot protect the cell's regions");
-	}
+	return e ? diag_set(ctx->diag, e, NULL, NULL, NULL, "cannot protect the cell's regions") : E_OK;
+}
+
+/* commit, fallible step 2: the data region goes to the cell, with a copy of
+ * it as loaded for cell_reinit_data. */
+static err_t snapshot_data(struct load_ctx *ctx)
+{
+	struct cell *c = ctx->cell;
 	size_t data_bytes = ctx->region_size[REGION_DATA];
-	if (data_bytes && !(c->data_snapshot = kmalloc(data_bytes))) {
-		ns_remove_cell(ctx->ns, c);
+	if (data_bytes && !(c->data_snapshot = kmalloc(data_bytes)))
 		return diag_set(ctx->diag, E_NOMEM, NULL, NULL, NULL, "data snapshot");
-	}
 	if (data_bytes)
 		memcpy(c->data_snapshot, (const void *)mp_start(&ctx->region[REGION_DATA].m), data_bytes);
 	c->data = ctx->region[REGION_DATA];
 	ctx->region[REGION_DATA] = (struct mapped_pages_rw){ 0 };
+	return E_OK;
+}
+
+/* commit, fallible step 3: the cell's unwind table (its .eh_frame, text
+ * region and .gcc_except_table ranges), filled in for unwind_table_add. */
+static err_t prepare_unwind_table(struct load_ctx *ctx)
+{
+	struct cell *c = ctx->cell;
+	const struct cell_section *eh = NULL;
+	size_t n_lsda = 0;
+	for (size_t i = 0; i < c->n_sections; i++) {
+		eh = !strcmp(c->sections[i].name, ".eh_frame") ? &c->sections[i] : eh;
+		n_lsda += str_starts_with(c->sections[i].name, ".gcc_except_table");
+	}
+	if (!eh || !eh->size)
+		return E_OK; /* nothing to register: its frames cannot be unwound */
+	if (n_lsda && !(c->lsda_ranges = kmalloc(n_lsda * sizeof *c->lsda_ranges)))
+		return diag_set(ctx->diag, E_NOMEM, NULL, NULL, NULL, "unwind table");
+	size_t k = 0;
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (str_starts_with(c->sections[i].name, ".gcc_except_table"))
+			c->lsda_ranges[k++] = (struct unwind_range){ c->sections[i].addr,
+								     c->sections[i].addr + c->sections[i].size };
+	c->unwind = (struct unwind_table){ .owner = c->name,
+					   .text = { mp_start(&c->text.m), mp_start(&c->text.m) + mp_size(&c->text.m) },
+					   .eh_frame = (const uint8_t *)eh->addr, .eh_frame_size = eh->size,
+					   .lsda = c->lsda_ranges, .n_lsda = n_lsda };
+	return E_OK;
+}
+
+/* Stage 5: the fallible steps, the last of which (ns_insert_cell) makes
+ * the cell visible to holders of the cells lock; then the infallible rest:
+ * edges linked into their targets, the unwind table registered, and last
+ * the publication to lock-free readers (address index). Cells lock held. */
+static err_t commit(struct load_ctx *ctx)
+{
+	struct cell *c = ctx->cell;
+	err_t e = protect_regions(ctx);
+	if (!e)
+		e = snapshot_data(ctx);
+	if (!e)
+		e = prepare_unwind_table(ctx);
+	if (e)
+		return e;
+	static uint64_t loads;
+	c->instance = __atomic_add_fetch(&loads, 1, __ATOMIC_RELAXED); /* before anyone can see it */
+	e = ns_insert_cell(ctx->ns, c, ctx->diag);
+	if (e)
+		return e;
+	/* Nothing below can fail. */
 	struct list *pos, *tmp;
 	list_for_each_safe(pos, tmp, &ctx->edges) {
 		struct dep_edge *edge = list_entry(pos, struct dep_edge, out_link);
@@ -93,6 +152,9 @@ static err_t commit(struct load_ctx *ctx)
 		list_push_back(&edge->from->edges_out, &edge->out_link);
 		list_push_back(&edge->sym->section->edges_in, &edge->in_link);
 	}
+	if (c->unwind.eh_frame)
+		unwind_table_add(&c->unwind);
+	cells_index_add(c); /* a fault in it can now be named */
 	ctx->cell = NULL; /* the namespace owns it now */
 	return E_OK;
 }
@@ -222,6 +284,7 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 err_t cell_load(struct namespace *ns, const char *name, struct cell **out, struct cell_diag *diag)
 {
 	*diag = (struct cell_diag){ 0 };
+	CELLS_GUARD();
 	if (ns_find_cell(ns, name)) {
 		strlcpy(diag->cell, name, sizeof diag->cell);
 		return diag_set(diag, E_EXISTS, NULL, NULL, NULL, "already loaded in namespace %s", ns->name);
@@ -247,6 +310,7 @@ err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, stru
 		      struct cell_diag *diag)
 {
 	*diag = (struct cell_diag){ 0 };
+	CELLS_GUARD();
 	struct cell *c = NULL;
 	err_t e = load_object(ns, bytes, size, &c, diag);
 	if (!e && out)
@@ -268,9 +332,22 @@ static const struct cell *first_dependent(const struct cell *c, const struct dep
 	return NULL;
 }
 
+/* Unpublishes c (namespace, address index, unwind table), waits until no
+ * reader can still see it, and frees it. Cells lock held. */
+void cell_retire(struct cell *c)
+{
+	cells_assert_locked("cell_retire");
+	ns_remove_cell(c->ns, c);
+	if (c->unwind.eh_frame)
+		unwind_table_remove(&c->unwind); /* waits for the unwinder's readers */
+	cells_grace_wait();
+	cell_free(c);
+}
+
 err_t cell_unload(struct cell *c, struct cell_diag *diag)
 {
 	*diag = (struct cell_diag){ 0 };
+	CELLS_GUARD();
 	strlcpy(diag->cell, c->name, sizeof diag->cell);
 	if (c->builtin)
 		return diag_set(diag, E_INVAL, NULL, NULL, NULL, "part of the nano_core; it cannot be unloaded");
@@ -285,8 +362,7 @@ err_t cell_unload(struct cell *c, struct cell_diag *diag)
 				"%zu cell(s) depend on it, e.g. %s (%s+%#llx)", n, user->name,
 				edge->from->name, (unsigned long long)edge->offset);
 	}
-	ns_remove_cell(c->ns, c);
-	cell_free(c);
+	cell_retire(c);
 	return E_OK;
 }
 
@@ -314,6 +390,7 @@ void cell_free(struct cell *c)
 	kfree(c->symbols);
 	kfree(c->image_symbols);
 	kfree(c->data_snapshot);
+	kfree(c->lsda_ranges);
 	mp_unmap_rx(&c->text);
 	mp_unmap(&c->rodata);
 	mp_unmap_rw(&c->data);
@@ -322,6 +399,7 @@ void cell_free(struct cell *c)
 
 err_t cell_reinit_data(struct cell *c)
 {
+	CELLS_GUARD();
 	if (!c->data_snapshot)
 		return c->data.m.pages.count ? E_EMPTY : E_OK;
 	size_t n = 0;

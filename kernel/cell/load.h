@@ -37,6 +37,8 @@ const char *first_missing_symbol(const struct elf_obj *obj, const struct namespa
 bool symbol_exported(const struct elf_obj *obj, const Elf64_Sym *s);
 
 /* namespace.c */
+err_t ns_insert_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag) MUST_USE;
+/* ns_insert_cell, then published to the address index (a builtin cell). */
 err_t ns_add_cell(struct namespace *ns, struct cell *c, struct cell_diag *diag) MUST_USE;
 void ns_remove_cell(struct namespace *ns, struct cell *c);
 /* images.c */
@@ -47,8 +49,18 @@ void images_fini(void);
 size_t image_providers(const char *symbol, const struct cell_image *out[2]) NONNULL(1, 2);
 /* The image (listed or refused at boot) whose file is "<stem>.o", or NULL. */
 const struct cell_image *image_in_file(const char *stem) NONNULL(1);
+/* lock.c: the concurrency rule's internals. */
+/* Panics naming who unless the executing CPU holds the cells lock. */
+void cells_assert_locked(const char *who);
+/* Waits until no cells read section that began before the call is open. */
+void cells_grace_wait(void);
+/* Publishes c to / unpublishes it from the address index (cells lock held). */
+void cells_index_add(struct cell *c);
+void cells_index_remove(struct cell *c);
 /* nano_core.c */
 err_t nano_core_cells(struct namespace *ns, const struct hal_boot_info *info) MUST_USE;
+/* Unpublishes a loaded cell, waits for a grace period, frees it (load.c). */
+void cell_retire(struct cell *c);
 /* Frees what a cell owns (memory, sections, symbols, outgoing edges). */
 void cell_free(struct cell *c);
 /* Unlinks and frees the cell's outgoing edges (their targets must live). */

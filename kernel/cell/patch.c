@@ -1,7 +1,9 @@
 /* Patching a loaded cell's code (the swap's relocation rewriting goes
  * through here): cell_text_patch checks that the range lies inside one
  * loaded cell's text region and hands it to mp_patch_code (kernel/mm/patch.c),
- * which writes through a temporary non-executable alias and tells the HAL. */
+ * which writes through a temporary non-executable alias and tells the HAL.
+ * Takes the cells lock. Precondition: no CPU runs the patched bytes (the
+ * swap pauses the others). */
 #include "cell.h"
 #include "diag.h"
 #include "export.h"
@@ -14,6 +16,7 @@ err_t cell_text_patch(void *dst, const void *src, size_t len, struct cell_diag *
 	if (len == 0 || a + len < a)
 		return diag_set(diag, E_INVAL, NULL, NULL, NULL, "patch of %zu bytes at %#lx", len,
 				(unsigned long)a);
+	CELLS_GUARD(); /* the cell stays loaded, and nobody else patches it, until we return */
 	const struct cell_section *s = cell_section_at(a);
 	struct cell *c = s ? s->cell : NULL;
 	if (c)

@@ -46,6 +46,7 @@ const char *fault_action_name(enum fault_action a)
 
 int fault_describe_addr(uintptr_t addr, char *buf, size_t cap)
 {
+	CELLS_READ_GUARD(); /* the section and symbol stay alive while we print them */
 	const struct cell_section *sec = cell_section_at(addr);
 	if (!sec)
 		return ksnprintf(buf, cap, "%#lx (outside every cell)", (unsigned long)addr);
@@ -83,8 +84,12 @@ struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machi
 				  uintptr_t addr, const char *detail)
 {
 	struct task *t = task_current();
-	const struct cell_section *sec = cell_section_at(pc);
-	struct chain chain = { t ? task_id(t) : 0, sec ? sec->cell->instance : 0, pc };
+	struct chain chain = { t ? task_id(t) : 0, 0, pc };
+	{
+		CELLS_READ_GUARD();
+		const struct cell_section *sec = cell_section_at(pc);
+		chain.cell_instance = sec ? sec->cell->instance : 0;
+	}
 	irq_state_t s = spin_lock_irqsave(&log.lock);
 	unsigned seq = ++log.next_seq;
 	struct fault_record *r = &log.ring[seq % LOG_SLOTS];

@@ -14,8 +14,10 @@
 
 #include "compiler.h"
 #include "err.h"
+#include "grace.h"
 #include "klib.h"
 #include "mm.h"
+#include "unwind.h"
 
 /* --- the info record every cell object carries --------------------------- */
 #define CELL_INFO_MAGIC 0x4c4c4543u /* "CELL" */
@@ -141,7 +143,10 @@ struct cell {
 	struct mapped_pages rodata;
 	struct mapped_pages_rw data;
 	void *data_snapshot; /* the data region as loaded (relocated), for reinitialisation */
+	struct unwind_table unwind; /* registered with the unwinder while loaded (eh_frame NULL: none) */
+	struct unwind_range *lsda_ranges; /* its .gcc_except_table sections, for unwind.lsda */
 	struct list link; /* in its namespace */
+	struct cell *index_next; /* in the address index of all namespaces' cells (lock.c) */
 };
 
 struct namespace {
@@ -150,6 +155,40 @@ struct namespace {
 	struct hmap symbols; /* name -> struct cell_symbol */
 	struct list cells;
 };
+
+/* --- the concurrency rule (docs/concurrency.md) -----------------------------
+ * Changes: every change to the cell system (load, unload, data
+ * reinitialisation, namespace changes, import binding, a task taking a
+ * reference on its entry cell) happens under the cells lock. It is a
+ * spinlock that disables interrupts (the cell system is below the task
+ * floor, so it cannot sleep; and a fault in the middle of a change leaves
+ * the cell system half-changed, which unwinding cannot repair, so a fault
+ * while it is held stops the machine). It is recursive on its CPU, so a
+ * caller may hold it across a lookup and the change that uses its result.
+ * Walks of namespaces and dependency edges also hold it (the public
+ * queries take it themselves); pointers they return stay valid while the
+ * caller holds it.
+ * Lock-free reads: cell_section_at and cell_symbol_at search the address
+ * index of every loaded cell (all namespaces) inside a cells read section
+ * (a grace period, grace.h), for the fault path and the fault log. What
+ * they return (section, symbol, cell) stays valid to the end of the
+ * caller's read section or lock.
+ * Freeing: a cell is unpublished (index, namespace, unwind table) under the
+ * lock, then freed only after a grace period, when no reader can still see
+ * it. */
+void cells_lock(void);
+void cells_unlock(void);
+/* Whether the executing CPU holds the cells lock. */
+bool cells_locked(void);
+struct grace_read cells_read_lock(void) MUST_USE;
+void cells_read_unlock(struct grace_read r);
+
+static inline void cells_unlock_ptr(bool *held) { if (*held) cells_unlock(); }
+/* `CELLS_GUARD();` holds the cells lock to the end of the scope. */
+#define CELLS_GUARD() bool cells_guard_##__LINE__ CLEANUP(cells_unlock_ptr) = (cells_lock(), true)
+static inline void cells_read_release(struct grace_read *r) { cells_read_unlock(*r); }
+/* `CELLS_READ_GUARD();` is a cells read section to the end of the scope. */
+#define CELLS_READ_GUARD() struct grace_read cells_read_##__LINE__ CLEANUP(cells_read_release) = cells_read_lock()
 
 /* --- setup ----------------------------------------------------------------- */
 /* cells_init and nano_core_register_unwind: kernel/private/boot.h. */
@@ -220,7 +259,9 @@ struct cell_image {
 const struct cell_image *cell_image_find(const char *name) NONNULL(1);
 size_t cell_images(const struct cell_image **out) NONNULL(1);
 size_t cell_region_size(const struct cell *c, enum cell_region r) NONNULL(1);
-/* The section and symbol containing addr, for reports ("hello:.text.f+0x12"). */
+/* The section and symbol containing addr, in any namespace, for reports
+ * ("hello:.text.f+0x12"). Precondition (asserted): a cells read section or
+ * the cells lock, which keeps the result alive. */
 const struct cell_section *cell_section_at(uintptr_t addr);
 const struct cell_symbol *cell_symbol_at(uintptr_t addr);
 /* Distinct cells c depends on / that depend on c. Returns the count; fills

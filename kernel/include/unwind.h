@@ -1,7 +1,7 @@
 /* The kernel's own DWARF unwinder (DESIGN.md §6): no heap, no libgcc.
- * Given the registers of a frame, it finds the frame's FDE through the cell
- * metadata (the cell holding the pc, and that cell's .eh_frame) or the
- * nano_core's own .eh_frame, runs the CFA program to restore the caller's
+ * Given the registers of a frame, it finds the frame's FDE through the
+ * registry of unwind tables (the loaded cells' .eh_frames, registered at
+ * load, and the nano_core's own), runs the CFA program to restore the caller's
  * registers, and enters every cleanup landing pad the LSDA names on the way.
  * A landing pad ends in _Unwind_Resume, which continues the same unwind.
  * The unwind ends at the task's entry boundary (a pc range) or fails safely;
@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "compiler.h"
+#include "grace.h"
 
 /* DWARF register numbers of x86_64. */
 enum dwarf_reg {
@@ -51,10 +52,43 @@ struct unwind_state {
 	enum unwind_end end;
 	uintptr_t end_pc;                   /* where it ended */
 	char why[96];                       /* detail when it failed */
+	struct grace_read tables;           /* the registry read section of the current step */
+	bool reading_tables;                /* whether it is open */
 };
 
-/* Registers a .eh_frame that is not inside a loaded cell (the nano_core's
- * own, from its image). At most a few. */
+/* --- the registry of unwind tables ---------------------------------------
+ * Whoever owns code registers its unwind table here: a cell at load (embedded
+ * in struct cell, removed at unload), the nano_core at boot (for good). The
+ * unwinder looks pcs up in this registry only, never in kernel/cell (it is
+ * the floor below). Lookups are lock-free (a grace-period read section per
+ * unwind step); adds and removes are serialised by the registry's own lock. */
+struct unwind_range {
+	uintptr_t lo, hi; /* [lo, hi) */
+};
+
+struct unwind_table {
+	const char *owner;          /* for reports: the cell's name */
+	struct unwind_range text;   /* pcs it describes; its landing pads lie here too */
+	const uint8_t *eh_frame;    /* its .eh_frame, eh_frame_size bytes */
+	size_t eh_frame_size;
+	const struct unwind_range *lsda; /* where its LSDAs may lie (.gcc_except_table*), n_lsda ranges */
+	size_t n_lsda;
+	bool trusted;               /* the nano_core's: any pc, LSDAs and pads unchecked */
+	struct unwind_table *next;  /* the registry's link: owned by kernel/unwind */
+};
+
+/* Publishes t (filled in by the owner, kept alive by it until removed).
+ * Cannot fail: the link is inside t. t's bytes must stay unchanged while
+ * it is registered. */
+void unwind_table_add(struct unwind_table *t) NONNULL(1);
+/* Unpublishes t and waits until no unwinder can still be reading it; on
+ * return the owner may free it. Precondition: not inside an unwind step
+ * (asserted by the grace period). */
+void unwind_table_remove(struct unwind_table *t) NONNULL(1);
+
+/* Registers, for good, a trusted .eh_frame that belongs to no cell (the
+ * nano_core's own, from its image, and the HAL's extras) through the same
+ * registry. At most a few; false if out of slots. */
 bool unwind_register_eh_frame(const void *start, size_t size) NONNULL(1) MUST_USE;
 
 /* Starts unwinding from regs. With pc_is_return_address, r[DW_RIP] is a

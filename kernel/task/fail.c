@@ -287,8 +287,11 @@ static void unwind_done(struct unwind_state *st)
 	} else if (t->restartable && rec->kind != FAULT_KILL) {
 		struct cell *c;
 		rec->action = ACTION_RESTARTED;
-		if (rec->recurrence && faulting_cell(rec, &c) && cell_reinit_data(c) == E_OK)
-			rec->action = ACTION_DATA_REINIT;
+		if (rec->recurrence) {
+			CELLS_GUARD(); /* c stays loaded from the lookup to the reinitialisation */
+			if (faulting_cell(rec, &c) && cell_reinit_data(c) == E_OK)
+				rec->action = ACTION_DATA_REINIT;
+		} /* released before restart, which does not return */
 		restart(t);
 	} else {
 		rec->action = ACTION_UNWOUND;

@@ -193,10 +193,14 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	t->priority = o->priority;
 	t->restartable = o->restartable;
 	t->ns = o->ns ? o->ns : ns_root();
-	const struct cell_section *home = cell_section_at((uintptr_t)entry);
-	if (home && !home->cell->builtin) {
-		t->entry_cell = home->cell;
-		__atomic_add_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
+	{
+		/* Under the cells lock: an unload checks task_refs under it too. */
+		CELLS_GUARD();
+		const struct cell_section *home = cell_section_at((uintptr_t)entry);
+		if (home && !home->cell->builtin) {
+			t->entry_cell = home->cell;
+			__atomic_add_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
+		}
 	}
 	task_prepare_context(t);
 	t->refs = 2; /* its own, and the caller's */

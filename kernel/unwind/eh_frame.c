@@ -1,9 +1,11 @@
 /* Finding and parsing unwind records: bounded readers, CIE and FDE
- * parsing, the FDE lookup for a pc (the cell holding it, then the
- * registered .eh_frames), and whole-section validation for the loader.
+ * parsing, the registry of unwind tables and the FDE lookup for a pc in
+ * it, and whole-section validation for the loader.
  * The unwinder (unwind.c) asks here first, then runs the FDE's program
  * (cfa.c). Every read stays inside the section it parses. */
 #include "klib.h"
+#include "panic.h"
+#include "sync.h"
 #include "uw.h"
 
 bool uw_fail(struct uw_diag *d, const char *fmt, ...)
@@ -302,44 +304,83 @@ static enum uw_find find_in(const struct uw_source *src, uintptr_t pc, struct un
 	return UW_NOT_FOUND;
 }
 
-/* --- where to look ------------------------------------------------------------ */
-#define UW_MAX_REGISTERED 4
-static struct uw_source registered[UW_MAX_REGISTERED];
-static size_t n_registered;
+/* --- where to look: the registry of unwind tables ----------------------------
+ * A singly linked list published with release stores and walked with
+ * acquire loads, so readers need no lock; writers hold tables_lock. A
+ * removed table keeps its next link, so a reader standing on it still
+ * reaches the rest, and is handed back to its owner only after a grace
+ * period (uw_tables_grace). */
+static struct unwind_table *tables;
+static struct spinlock tables_lock;
+struct grace uw_tables_grace;
+
+void unwind_table_add(struct unwind_table *t)
+{
+	SPIN_GUARD(&tables_lock);
+	t->next = tables;
+	__atomic_store_n(&tables, t, __ATOMIC_RELEASE);
+}
+
+void unwind_table_remove(struct unwind_table *t)
+{
+	{
+		SPIN_GUARD(&tables_lock);
+		struct unwind_table **at = &tables;
+		while (*at && *at != t)
+			at = &(*at)->next;
+		if (!*at)
+			panic("unwind_table_remove: %s's table is not registered", t->owner ? t->owner : "a");
+		__atomic_store_n(at, t->next, __ATOMIC_RELEASE);
+	}
+	grace_wait(&uw_tables_grace);
+}
+
+#define UW_MAX_FOREVER 4
+static struct unwind_table forever[UW_MAX_FOREVER];
+static size_t n_forever;
 
 bool unwind_register_eh_frame(const void *start, size_t size)
 {
-	for (size_t i = 0; i < n_registered; i++)
-		if (registered[i].start == start)
-			return registered[i].end == (const uint8_t *)start + size;
-	if (n_registered == UW_MAX_REGISTERED || !size)
+	for (size_t i = 0; i < n_forever; i++)
+		if (forever[i].eh_frame == start)
+			return forever[i].eh_frame_size == size;
+	if (n_forever == UW_MAX_FOREVER || !size)
 		return false;
-	registered[n_registered++] = (struct uw_source){ start, (const uint8_t *)start + size, NULL };
+	struct unwind_table *t = &forever[n_forever++];
+	*t = (struct unwind_table){ .owner = "nano_core", .text = { 0, UINTPTR_MAX }, .eh_frame = start,
+				    .eh_frame_size = size, .trusted = true };
+	unwind_table_add(t);
 	return true;
 }
 
-static bool cell_eh_frame(const struct cell *c, struct uw_source *src)
+static const struct unwind_table *first_table(void) { return __atomic_load_n(&tables, __ATOMIC_ACQUIRE); }
+static const struct unwind_table *next_table(const struct unwind_table *t)
 {
-	for (size_t i = 0; i < c->n_sections; i++) {
-		const struct cell_section *s = &c->sections[i];
-		if (s->name && !strcmp(s->name, ".eh_frame")) {
-			*src = (struct uw_source){ (const uint8_t *)s->addr, (const uint8_t *)s->addr + s->size, c };
-			return true;
-		}
-	}
-	return false;
+	return __atomic_load_n(&t->next, __ATOMIC_ACQUIRE);
+}
+
+static void assert_reading(const char *who)
+{
+	if (!grace_reading(&uw_tables_grace))
+		panic("%s: the unwind tables are read only inside a read section of uw_tables_grace", who);
+}
+
+const struct unwind_table *uw_table_of(uintptr_t pc)
+{
+	assert_reading("uw_table_of");
+	for (const struct unwind_table *t = first_table(); t; t = next_table(t))
+		if (!t->trusted && pc >= t->text.lo && pc < t->text.hi)
+			return t;
+	return NULL;
 }
 
 enum uw_find uw_find_fde(uintptr_t pc, struct unwind_fde *out, struct uw_source *src, struct uw_diag *d)
 {
-	const struct cell_section *s = cell_section_at(pc);
-	if (s && cell_eh_frame(s->cell, src)) {
-		enum uw_find f = find_in(src, pc, out, d);
-		if (f != UW_NOT_FOUND)
-			return f;
-	}
-	for (size_t i = 0; i < n_registered; i++) {
-		*src = registered[i];
+	assert_reading("uw_find_fde");
+	for (const struct unwind_table *t = first_table(); t; t = next_table(t)) {
+		if (pc < t->text.lo || pc >= t->text.hi)
+			continue;
+		*src = (struct uw_source){ t->eh_frame, t->eh_frame + t->eh_frame_size, t };
 		enum uw_find f = find_in(src, pc, out, d);
 		if (f != UW_NOT_FOUND)
 			return f;
@@ -351,6 +392,7 @@ bool unwind_find_fde(uintptr_t pc, struct unwind_fde *out)
 {
 	struct uw_source src;
 	struct uw_diag d = { NULL, 0 };
+	GRACE_READ_GUARD(&uw_tables_grace);
 	return uw_find_fde(pc, out, &src, &d) == UW_FOUND;
 }
 

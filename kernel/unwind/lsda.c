@@ -8,29 +8,29 @@
 /* The nano_core's own tables are trusted and have no recorded size. */
 #define UW_LSDA_TRUSTED_MAX (1u << 20)
 
-/* The bytes the LSDA may occupy: inside its cell's .gcc_except_table. */
+/* The bytes the LSDA may occupy: inside one of its table's LSDA ranges
+ * (the cell's .gcc_except_table sections). */
 static bool lsda_bounds(const struct unwind_fde *fde, const struct uw_source *src, struct uw_cursor *c,
 			struct uw_diag *d)
 {
 	const uint8_t *p = (const uint8_t *)fde->lsda;
-	if (!src->cell) {
+	const struct unwind_table *t = src->table;
+	if (!t || t->trusted) {
 		*c = (struct uw_cursor){ p, p + UW_LSDA_TRUSTED_MAX };
 		return true;
 	}
-	const struct cell_section *s = cell_section_at(fde->lsda);
-	if (!s || s->cell != src->cell || !str_starts_with(s->name, ".gcc_except_table"))
-		return uw_fail(d, "LSDA %#lx outside %s's .gcc_except_table", (unsigned long)fde->lsda,
-			       src->cell->name);
-	*c = (struct uw_cursor){ p, (const uint8_t *)s->addr + s->size };
-	return true;
+	for (size_t i = 0; i < t->n_lsda; i++)
+		if (fde->lsda >= t->lsda[i].lo && fde->lsda < t->lsda[i].hi) {
+			*c = (struct uw_cursor){ p, (const uint8_t *)t->lsda[i].hi };
+			return true;
+		}
+	return uw_fail(d, "LSDA %#lx outside %s's .gcc_except_table", (unsigned long)fde->lsda, t->owner);
 }
 
 static bool pad_in_cell(const struct uw_source *src, uintptr_t pad)
 {
-	if (!src->cell)
-		return true;
-	const struct cell_section *s = cell_section_at(pad);
-	return s && s->cell == src->cell && s->region == REGION_TEXT;
+	const struct unwind_table *t = src->table;
+	return !t || t->trusted || (pad >= t->text.lo && pad < t->text.hi);
 }
 
 /* A call-site record holds three offsets and an action: at least 4 bytes. */
@@ -68,7 +68,7 @@ bool uw_landing_pad(const struct unwind_fde *fde, const struct uw_source *src, u
 		if (pc - (fde->pc_begin + start) < len) {
 			if (lp && !pad_in_cell(src, lpstart + lp))
 				return uw_fail(d, "landing pad %#lx outside %s's text", (unsigned long)(lpstart + lp),
-					       src->cell->name);
+					       src->table->owner);
 			*pad = lp ? lpstart + lp : 0;
 			return true;
 		}

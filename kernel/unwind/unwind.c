@@ -100,6 +100,27 @@ __asm__("	.pushsection .text.unwind_enter_pad,\"ax\",@progbits\n"
 	"	.size unwind_enter_pad, .-unwind_enter_pad\n"
 	"	.popsection\n");
 
+/* Each step (find the FDE, run its CFA program, read its LSDA, compute the
+ * caller) reads the registered unwind tables inside one read section of
+ * uw_tables_grace, so a table removed meanwhile is not freed under it. The
+ * section ends before a landing pad runs (cleanups may block) and before
+ * the done callback. */
+static void tables_enter(struct unwind_state *st)
+{
+	if (!st->reading_tables) {
+		st->tables = grace_read_lock(&uw_tables_grace);
+		st->reading_tables = true;
+	}
+}
+
+static void tables_leave(struct unwind_state *st)
+{
+	if (st->reading_tables) {
+		st->reading_tables = false;
+		grace_read_unlock(&uw_tables_grace, st->tables);
+	}
+}
+
 static NORETURN PRINTF_LIKE(4, 5) void finish(struct unwind_state *st, enum unwind_end end, uintptr_t pc,
 					      const char *fmt, ...)
 {
@@ -107,6 +128,7 @@ static NORETURN PRINTF_LIKE(4, 5) void finish(struct unwind_state *st, enum unwi
 	va_start(ap, fmt);
 	kvsnprintf(st->why, sizeof st->why, fmt, ap);
 	va_end(ap);
+	tables_leave(st);
 	st->end = end;
 	st->end_pc = pc;
 	if (!st->done)
@@ -115,11 +137,11 @@ static NORETURN PRINTF_LIKE(4, 5) void finish(struct unwind_state *st, enum unwi
 	panic("unwind: done callback returned");
 }
 
-/* Names the cell holding pc, for reasons. */
+/* Names the cell holding pc, for reasons (inside the step's read section). */
 static const char *where(uintptr_t pc)
 {
-	const struct cell_section *s = cell_section_at(pc);
-	return s ? s->cell->name : "outside any cell";
+	const struct unwind_table *t = uw_table_of(pc);
+	return t ? t->owner : "outside any cell";
 }
 
 /* The most frames st's stack can hold; unbounded if its bounds are unknown
@@ -149,6 +171,7 @@ static NORETURN void enter_pad(struct unwind_state *st, struct unwind_regs *r, u
 	r->r[DW_RAX] = (uintptr_t)st; /* the "exception object" handed to _Unwind_Resume */
 	r->r[DW_RDX] = 0;             /* selector 0: a cleanup */
 	r->r[DW_RIP] = pad;
+	tables_leave(st);
 	unwind_enter_pad(r);
 }
 
@@ -189,6 +212,7 @@ static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct u
 	for (;;) {
 		uintptr_t pc = r.r[DW_RIP];
 		uintptr_t at = is_ra ? pc - 1 : pc; /* inside the call instruction */
+		tables_enter(st);
 		if (at >= st->boundary_lo && at < st->boundary_hi)
 			finish(st, UNWIND_END_BOUNDARY, pc, "reached the boundary: %u frames, %u cleanups",
 			       st->frames, st->cleanups);
@@ -213,6 +237,7 @@ static NORETURN void drive(const struct unwind_regs *first, bool is_ra, struct u
 		if (pad)
 			enter_pad(st, &r, pad, max_pads, &row, &d);
 		step(st, &fde, &row, &r, &d);
+		tables_leave(st);
 		is_ra = !fde.signal_frame; /* a signal frame's caller was interrupted, not calling */
 	}
 }
@@ -224,6 +249,7 @@ NORETURN void unwind_from(const struct unwind_regs *regs, bool pc_is_return_addr
 	st->pads_in_frame = 0;
 	st->cfa = 0;
 	st->why[0] = '\0';
+	st->reading_tables = false;
 	drive(regs, pc_is_return_address, st);
 }
 

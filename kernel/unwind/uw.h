@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cell.h"
 #include "compiler.h"
+#include "grace.h"
+#include "klib.h"
 #include "unwind.h"
 
 /* DW_EH_PE_* pointer encodings. */
@@ -43,10 +44,11 @@ bool uw_encoded(struct uw_cursor *c, uint8_t enc, uint64_t *out) NONNULL(1, 3) M
 /* Whether enc is a supported encoding (omit only if may_omit; indirect only if may_indirect). */
 bool uw_encoding_ok(uint8_t enc, bool may_omit, bool may_indirect);
 
-/* One .eh_frame to search: a loaded cell's or a registered one. */
+/* One .eh_frame to search, and the table it belongs to (NULL while the
+ * loader validates a cell's .eh_frame before registering it). */
 struct uw_source {
 	const uint8_t *start, *end;
-	const struct cell *cell; /* NULL for a registered .eh_frame (the nano_core's) */
+	const struct unwind_table *table;
 };
 
 /* Everything the parser found in a CIE. */
@@ -65,10 +67,16 @@ bool uw_parse_cie(const struct uw_source *src, const uint8_t *rec, struct uw_cie
 	NONNULL(1, 2, 3, 4) MUST_USE;
 
 enum uw_find { UW_FOUND, UW_NOT_FOUND, UW_MALFORMED };
-/* Finds the FDE covering pc in the cell holding pc, then in the registered
- * .eh_frames; *src says where it was found. */
+/* The readers of the registry of unwind tables (eh_frame.c). Lookups run
+ * inside one of its read sections (asserted); the tables they return stay
+ * valid until it ends. */
+extern struct grace uw_tables_grace;
+/* Finds the FDE covering pc in the registered tables whose text holds pc;
+ * *src says where it was found. */
 enum uw_find uw_find_fde(uintptr_t pc, struct unwind_fde *out, struct uw_source *src, struct uw_diag *d)
 	NONNULL(2, 3, 4);
+/* The (untrusted, i.e. a cell's) table whose text holds pc, or NULL. */
+const struct unwind_table *uw_table_of(uintptr_t pc);
 
 /* --- CFA programs (cfa.c) --------------------------------------------------- */
 enum uw_rule_kind { UW_SAME, UW_UNDEF, UW_OFFSET, UW_VAL_OFFSET, UW_REGISTER, UW_EXPR, UW_VAL_EXPR };
@@ -121,7 +129,8 @@ enum uw_step uw_step(const struct uw_row *row, unsigned ra_reg, const struct uw_
  * registers are r and whose row (at r's pc) is row: from the CFI row at the
  * pad itself when its CFA is rsp + off (exact however many call arguments
  * were pushed when the frame was interrupted), else r's sp plus the row's
- * DW_CFA_GNU_args_size. False if that leaves the stack or the CFI is bad. */
+ * DW_CFA_GNU_args_size. False if that leaves the stack or the CFI is bad.
+ * Inside a read section of uw_tables_grace (it looks the pad's FDE up). */
 bool uw_pad_sp(const struct uw_row *row, const struct unwind_regs *r, uintptr_t pad, const struct uw_stack *stk,
 	       uintptr_t *sp, struct uw_diag *d) NONNULL(1, 2, 4, 5, 6) MUST_USE;
 

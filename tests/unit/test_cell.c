@@ -467,6 +467,7 @@ START_TEST(test_nano_core_mm_is_a_builtin_cell_with_mp_map)
 	ck_assert_ptr_eq(s->section, sec);
 	ck_assert(!s->app_visible); /* kernel-only */
 	ck_assert(ns_resolve(ns_root(), "kprintf")->app_visible);
+	CELLS_READ_GUARD();
 	ck_assert_ptr_eq(cell_section_at((uintptr_t)mp_map + sec->size - 1), sec);
 }
 END_TEST
@@ -478,6 +479,7 @@ START_TEST(test_section_and_symbol_at_an_address_inside_a_loaded_function)
 	uintptr_t addr = s->addr;
 	ck_assert_uint_gt(s->size, 2);
 	for (uintptr_t a = s->addr; a < s->addr + s->size; a++) {
+		CELLS_READ_GUARD();
 		const struct cell_section *sec = cell_section_at(a);
 		ck_assert_ptr_nonnull(sec);
 		ck_assert_ptr_eq(sec->cell, hello);
@@ -485,9 +487,10 @@ START_TEST(test_section_and_symbol_at_an_address_inside_a_loaded_function)
 		ck_assert_ptr_eq(cell_symbol_at(a), s);
 	}
 	int local;
+	unload("hello");
+	CELLS_READ_GUARD(); /* after the unload: a read section must not wait on itself */
 	ck_assert_ptr_null(cell_section_at((uintptr_t)&local));
 	ck_assert_ptr_null(cell_symbol_at((uintptr_t)&local));
-	unload("hello");
 	ck_assert_ptr_null(cell_section_at(addr)); /* gone with the cell */
 	ck_assert_ptr_null(cell_symbol_at(addr));
 }

@@ -49,6 +49,7 @@ START_TEST(test_builtin_cells_hold_every_kind_whole_without_overlap)
 	const struct cell_section **all = malloc(v.sections * sizeof *all);
 	size_t n = 0, cells = 0;
 	const struct list *pos;
+	CELLS_GUARD();
 	list_for_each(pos, &ns_root()->cells) {
 		const struct cell *c = list_entry(pos, struct cell, link);
 		if (!c->builtin)

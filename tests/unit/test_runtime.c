@@ -379,6 +379,7 @@ START_TEST(test_a_pc_in_a_helper_exported_under_another_name_is_in_its_section)
 	fault_describe_addr((uintptr_t)rt_clrsbdi2 + 1, where, sizeof where);
 	ck_assert_str_eq(where, "nano_core_lib:.text.rt_clrsbdi2+0x1 (__clrsbdi2+0x1)");
 	size_t sized = 0;
+	CELLS_READ_GUARD();
 	for (const struct export_entry *e = exports_begin(); e < exports_end(); e++) {
 		const struct cell_section *sec = cell_section_at((uintptr_t)e->addr);
 		ck_assert_msg(sec, "export %s (%p) lies in no section", e->name, e->addr);

@@ -151,6 +151,7 @@ START_TEST(test_fde_of_a_cell_function_covers_it_and_names_its_lsda)
 	ck_assert_uint_eq(fde.ra_reg, DW_RIP);
 	ck_assert(!fde.signal_frame);
 	ck_assert_uint_ne(fde.lsda, 0);
+	CELLS_READ_GUARD();
 	const struct cell_section *lsda = cell_section_at(fde.lsda);
 	ck_assert_ptr_nonnull(lsda);
 	ck_assert_str_eq(lsda->cell->name, "unwind_c");

@@ -72,6 +72,7 @@ static uintptr_t pad_sp(uintptr_t pad, uintptr_t lo, uintptr_t hi)
 {
 	const struct uw_stack stk = { lo, hi };
 	uintptr_t sp = 0;
+	GRACE_READ_GUARD(&uw_tables_grace); /* uw_pad_sp reads the tables, as inside an unwind step */
 	ck_assert_msg(uw_pad_sp(&fault_row, &regs, pad, &stk, &sp, &diag), "%s", reason);
 	return sp;
 }
@@ -101,6 +102,7 @@ START_TEST(test_an_sp_leaving_the_stack_is_refused)
 {
 	const struct uw_stack stk = { SP, SP + 40 };
 	uintptr_t sp = 0;
+	GRACE_READ_GUARD(&uw_tables_grace);
 	ck_assert(!uw_pad_sp(&fault_row, &regs, NO_FDE, &stk, &sp, &diag)); /* SP + 48 */
 	ck_assert_msg(strstr(reason, "leave the stack") != NULL, "%s", reason);
 	const struct uw_stack small = { SP, SP + 16 };
