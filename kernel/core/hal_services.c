@@ -2,7 +2,6 @@
  * only against exports): console input, interrupt masking (for the inline
  * spinlocks of spinlock.h), time, and the dynamic call. */
 #include "console.h"
-#include "err.h"
 #include "export.h"
 #include "hal_console.h"
 #include "hal_dyncall.h"
@@ -22,8 +21,6 @@ EXPORT_KERNEL(console_poll);
 EXPORT_KERNEL(console_interactive);
 EXPORT_KERNEL(console_raw);
 EXPORT_KERNEL(hal_dyncall);
-EXPORT_APP(err_name);
-EXPORT_APP(err_text);
 EXPORT_APP(hal_irq_save);
 EXPORT_APP(hal_irq_restore);
 EXPORT_APP(hal_time_ns);

@@ -1,3 +1,4 @@
+/* floor: fault */
 /* Faults and recovery (DESIGN.md §1, §6). Every fault that ends a task's
  * run (a machine fault, a panic, a kill) is recorded in the fault log with
  * where it happened in cell terms and what was done about it, following
@@ -86,7 +87,33 @@ bool fault_unrecoverable(bool irq_enabled, char *buf, size_t cap) NONNULL(2) MUS
  * and why, prints the fault log, powers off with FAULT_EXIT_UNRECOVERABLE. */
 NORETURN void fault_stop(struct fault_record *rec, const char *why) NONNULL(1, 2);
 
-/* Installs the kernel's machine-fault handler with the HAL. */
+/* How a task's run ended abnormally, as the code that saw it reports it. */
+struct fault_event {
+	enum fault_kind kind;
+	enum hal_fault_kind hal_kind; /* FAULT_MACHINE; HAL_FAULT_OTHER otherwise */
+	uintptr_t pc;                 /* the faulting instruction, panic's or the kill point's call */
+	uintptr_t addr;               /* the faulting data address (FAULT_MACHINE), or 0 */
+	const char *detail;           /* the panic message, "killed", or NULL */
+	struct hal_regs *regs;        /* the interrupted registers (a machine fault, a kill at the tick),
+					 to divert into the unwinder; NULL: unwind from the caller */
+	bool irq_enabled;             /* the interrupt state where it happened */
+};
+
+/* The one entry of recovery, for machine faults, panics and kills: records
+ * the event in the log, then unwinds the task it is blamed on (restarting,
+ * reinitialising, escalating or ending it when the unwind is over), stops
+ * the machine when unwinding is not safe (fault_unrecoverable), or ends an
+ * unwinding task whose cleanup faulted. Returns true when ev->regs were
+ * diverted into the unwinder (the HAL resumes them there); false when there
+ * is no task to recover (the caller stops the machine). With ev->regs NULL
+ * it returns only false. */
+bool fault_recover(const struct fault_event *ev) NONNULL(1);
+
+/* Installs the fault layer in the floors below it that report upward
+ * (docs/layers.md): panic's handler (kernel/lib) and the task floor's kill
+ * handler. Before any task runs; fault_init does it too. */
+void fault_hooks_init(void);
+/* fault_hooks_init, and the kernel's machine-fault handler with the HAL. */
 void fault_init(void);
 /* "cell:section+0xoff (symbol+0xoff)" for an address. */
 int fault_describe_addr(uintptr_t addr, char *buf, size_t cap) NONNULL(2);

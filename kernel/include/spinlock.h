@@ -1,3 +1,4 @@
+/* floor: lib */
 /* A spinlock that also disables interrupts (the HAL tick) while held, so
  * interrupt context can never deadlock on it and no task switch happens
  * inside the critical section. Each CPU counts the spinlocks it holds:
@@ -12,7 +13,7 @@ struct spinlock {
 	int locked;
 };
 
-/* Bookkeeping of the executing CPU's count (kernel/core/spinlock.c); call
+/* Bookkeeping of the executing CPU's count (kernel/lib/spinlock.c); call
  * only with interrupts disabled, so the count cannot change CPU under it. */
 void spin_note_locked(void);
 void spin_note_unlocked(void);

@@ -1,3 +1,4 @@
+/* floor: task */
 /* Locks (DESIGN.md §5), from the lightest to the sleeping one:
  * - struct spinlock (spinlock.h): also disables interrupts; for state shared
  *   with interrupt (hosted: signal) context.

@@ -1,3 +1,4 @@
+/* floor: unwind */
 /* The kernel's own DWARF unwinder (DESIGN.md §6): no heap, no libgcc.
  * Given the registers of a frame, it finds the frame's FDE through the cell
  * metadata (the cell holding the pc, and that cell's .eh_frame) or the
