@@ -109,6 +109,8 @@ static bool recover_kill(const struct fault_event *ev)
 
 bool fault_recover(const struct fault_event *ev)
 {
+	if (ev->kind == FAULT_MACHINE && !ev->regs)
+		panic("fault_recover: a machine fault without the registers it interrupted");
 	switch (ev->kind) {
 	case FAULT_MACHINE:
 		return recover_machine(ev);
