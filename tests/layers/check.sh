@@ -20,6 +20,7 @@
 set -u
 
 FLOORS="lib unwind mm cell task fault core"
+NM=${NM:-nm}
 
 # TEMPORARY: the unwinder finds a pc's .eh_frame through kernel/cell
 # (cell_section_at, and cell.h for it) until cells register their unwind
@@ -142,6 +143,7 @@ check_symbols() {
 	done < "$list"
 	[ ${#objs[@]} -gt 0 ] || { fail "no objects listed in $list"; return; }
 	for obj in "${objs[@]}"; do
+		[ -r "$obj" ] || { fail "$obj: no such object (build the nano_core first)"; continue; }
 		src=$(obj_source "$obj")
 		dir=${src#kernel/}
 		dir=${dir%%/*}
@@ -153,7 +155,7 @@ check_symbols() {
 			[ -n "${def_src[$sym]:-}" ] && continue
 			def_src[$sym]=$src
 			def_floor[$sym]=$dir
-		done < <(nm -g --defined-only "$obj" | awk 'NF == 3 { print $3 }')
+		done < <("$NM" -g --defined-only "$obj" | awk 'NF == 3 { print $3 }')
 	done
 	for obj in "${objs[@]}"; do
 		src=$(obj_source "$obj")
@@ -171,7 +173,7 @@ check_symbols() {
 				continue
 			fi
 			fail "$src (floor $dir) uses $sym, defined in ${def_src[$sym]} (floor $def, above it)"
-		done < <(nm -u "$obj" | awk '{ print $NF }')
+		done < <("$NM" -u "$obj" | awk '{ print $NF }')
 	done
 	for used in $EXCEPTIONS; do
 		[ -n "${seen_exc[$used]:-}" ] ||
