@@ -158,6 +158,7 @@ check_symbols() {
 		done < <("$NM" -g --defined-only "$obj" | awk 'NF == 3 { print $3 }')
 	done
 	for obj in "${objs[@]}"; do
+		[ -r "$obj" ] || continue
 		src=$(obj_source "$obj")
 		dir=${src#kernel/}
 		dir=${dir%%/*}
