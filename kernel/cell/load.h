@@ -4,7 +4,7 @@
  * (load.c). Private to kernel/cell. */
 #ifndef CELL_LOAD_H
 #define CELL_LOAD_H
-#include "boot.h"
+#include "cell_boot.h"
 #include "cell.h"
 #include "elf.h"
 

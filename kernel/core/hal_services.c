@@ -4,7 +4,6 @@
  * (Interrupt masking for the inline spinlocks is kernel/lib/irq.c.) */
 #include "console.h"
 #include "dyncall.h"
-#include "err.h"
 #include "export.h"
 #include "hal_console.h"
 #include "hal_dyncall.h"
@@ -51,7 +50,5 @@ EXPORT_KERNEL(console_poll);
 EXPORT_KERNEL(console_interactive);
 EXPORT_KERNEL(console_raw);
 EXPORT_KERNEL(dyncall);
-EXPORT_APP(err_name);
-EXPORT_APP(err_text);
 EXPORT_APP(time_ns);
 EXPORT_APP(time_cycles);

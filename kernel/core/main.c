@@ -3,7 +3,8 @@
  * nano_core's own cells and the index of cell images), then loads the
  * shell cell and hands it the console or the boot commands. Returns the
  * exit status the HAL powers off with. */
-#include "boot.h"
+#include "cell_boot.h"
+#include "mm_boot.h"
 #include "cell.h"
 #include "export.h"
 #include "fault.h"

@@ -1,3 +1,4 @@
+/* floor: cell */
 /* Cells: loading, linking and unloading relocatable objects at run time,
  * namespaces of their symbols, and the per-section dependency edges that
  * every cross-cell relocation leaves behind (DESIGN.md §1, §3).
@@ -15,6 +16,7 @@
 #include "compiler.h"
 #include "err.h"
 #include "grace.h"
+#include "hmap.h"
 #include "klib.h"
 #include "mm.h"
 #include "unwind.h"

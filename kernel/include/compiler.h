@@ -1,3 +1,4 @@
+/* floor: lib */
 /* Attributes that let gcc check kernel invariants (DESIGN.md: intralingual). */
 #ifndef KERNEL_COMPILER_H
 #define KERNEL_COMPILER_H

@@ -1,3 +1,4 @@
+/* floor: core */
 /* Console input for cells (output is kprintf): the HAL console, exported. */
 #ifndef KERNEL_CONSOLE_H
 #define KERNEL_CONSOLE_H

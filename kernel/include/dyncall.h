@@ -1,3 +1,4 @@
+/* floor: core */
 /* Calling a function whose signature is known only at run time (the
  * shell's `call`), exported by the kernel so a cell needs no HAL header:
  * integer and pointer arguments and results travel as 64-bit words. */

@@ -1,3 +1,4 @@
+/* floor: lib */
 /* The kernel's one error enum. Every call that can fail returns an err_t
  * marked must-use; E_OK is zero so `if (e)` reads as "on error". */
 #ifndef KERNEL_ERR_H

@@ -1,3 +1,4 @@
+/* floor: lib */
 /* The nano_core export table: every function or object the kernel offers
  * to cells is recorded (name, address, class) in the theseus_exports
  * section by one of these macros, next to its definition. The loader

@@ -1,3 +1,4 @@
+/* floor: fault */
 /* Faults and recovery (DESIGN.md §1, §6). Every fault that ends a task's
  * run (a machine fault, a panic, a kill) is recorded in the fault log with
  * where it happened in cell terms and what was done about it, following
@@ -96,7 +97,11 @@ bool fault_unrecoverable(bool irq_enabled, char *buf, size_t cap) NONNULL(2) MUS
  * and why, prints the fault log, powers off with FAULT_EXIT_UNRECOVERABLE. */
 NORETURN void fault_stop(struct fault_record *rec, const char *why) NONNULL(1, 2);
 
-/* Installs the kernel's machine-fault handler with the HAL. */
+/* Installs the fault layer in the floors below it that report upward
+ * (docs/layers.md): panic's handler (kernel/lib) and the task floor's kill
+ * handler. Before any task runs; fault_init does it too. */
+void fault_hooks_init(void);
+/* fault_hooks_init, and the kernel's machine-fault handler with the HAL. */
 void fault_init(void);
 /* "cell:section+0xoff (symbol+0xoff)" for an address. */
 int fault_describe_addr(uintptr_t addr, char *buf, size_t cap) NONNULL(2);

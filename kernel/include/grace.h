@@ -1,3 +1,4 @@
+/* floor: lib */
 /* Grace periods for lock-free readers (an SRCU-style pair of epoch
  * counters). A reader brackets its reads with grace_read_lock/unlock; a
  * writer unpublishes an object (one atomic pointer store), calls

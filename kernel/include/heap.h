@@ -1,3 +1,4 @@
+/* floor: mm */
 /* The kernel heap: slab size classes for small blocks, one MappedPages per
  * large block, all built on kernel/mm. Exhaustion returns NULL, never
  * crashes. Blocks are 16-byte aligned. */

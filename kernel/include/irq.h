@@ -1,3 +1,4 @@
+/* floor: lib */
 /* Interrupt masking on the executing CPU, under the kernel's own names so
  * that cells (and spinlock.h, which cells include) never see the HAL:
  * irq_save disables interrupt delivery (the timer tick) and returns the

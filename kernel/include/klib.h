@@ -1,6 +1,8 @@
+/* floor: lib */
 /* The freestanding support library the nano_core and every cell link
- * against: memory and string functions, formatted output, containers.
- * Containers (hmap) allocate from the kernel heap. */
+ * against: memory and string functions, formatted output, lists. Nothing
+ * here allocates (the heap is a floor above: docs/layers.md); the hash map
+ * that does is hmap.h. */
 #ifndef KERNEL_KLIB_H
 #define KERNEL_KLIB_H
 #include <stdarg.h>
@@ -10,6 +12,9 @@
 
 #include "compiler.h"
 #include "err.h"
+
+/* The most CPUs the kernel runs on: per-CPU tables are this long. */
+#define MAX_CPUS 16
 
 /* mem* and str*: standard semantics; compiler-emitted calls land here. */
 void *memcpy(void *restrict dst, const void *restrict src, size_t n);
@@ -68,34 +73,5 @@ static inline void list_remove(struct list *n)
 #define list_for_each(pos, head) for ((pos) = (head)->next; (pos) != (head); (pos) = (pos)->next)
 #define list_for_each_safe(pos, tmp, head) \
 	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); (pos) = (tmp), (tmp) = (pos)->next)
-
-/* String-keyed hash map (open addressing, grows at 3/4 load). Keys are
- * borrowed: the caller keeps each key alive while it is in the map. */
-struct hmap {
-	struct hmap_slot *slots;
-	size_t cap;   /* power of two, or 0 before the first insert */
-	size_t count; /* live entries */
-	size_t used;  /* live + tombstones */
-};
-struct hmap_iter {
-	const struct hmap *map;
-	size_t next;
-};
-void hmap_init(struct hmap *m) NONNULL(1);
-/* Frees the table, not the keys or values. */
-void hmap_destroy(struct hmap *m) NONNULL(1);
-/* E_EXISTS if key is present (the map is unchanged), E_NOMEM if full. */
-err_t hmap_insert(struct hmap *m, const char *key, void *value) NONNULL(1, 2) MUST_USE;
-/* Inserts or replaces; the old value (or NULL) goes to *old when old != NULL. */
-err_t hmap_put(struct hmap *m, const char *key, void *value, void **old) NONNULL(1, 2) MUST_USE;
-void *hmap_get(const struct hmap *m, const char *key) NONNULL(1, 2);
-bool hmap_contains(const struct hmap *m, const char *key) NONNULL(1, 2);
-/* Removes key; returns its value or NULL. */
-void *hmap_remove(struct hmap *m, const char *key) NONNULL(1, 2);
-static inline size_t hmap_count(const struct hmap *m) { return m->count; }
-void hmap_iter_init(struct hmap_iter *it, const struct hmap *m) NONNULL(1, 2);
-/* Next live entry in table order; false at the end. */
-bool hmap_iter_next(struct hmap_iter *it, const char **key, void **value) NONNULL(1);
-uint64_t hash_str(const char *s);
 
 #endif

@@ -1,3 +1,4 @@
+/* floor: core */
 /* Time for cells, under the kernel's names (the HAL's clock, exported). */
 #ifndef KERNEL_KTIME_H
 #define KERNEL_KTIME_H

@@ -1,3 +1,4 @@
+/* floor: mm */
 /* Memory management: frames, pages and MappedPages (DESIGN.md §4).
  *
  * Frames (physical) and pages (virtual) are handed out as owned ranges.

@@ -1,7 +1,7 @@
+/* floor: lib */
 /* panic(): a broken kernel invariant. Never for bad input (that is an err_t). */
 #ifndef KERNEL_PANIC_H
 #define KERNEL_PANIC_H
-#include <stdbool.h>
 #include <stdint.h>
 
 #include "compiler.h"
@@ -10,11 +10,16 @@
 
 NORETURN void panic(const char *fmt, ...) PRINTF_LIKE(1, 2);
 
-/* panic's back end in a task (kernel/task/fail.c): unwinds the current task
- * as failed at pc, or stops the machine when that is not safe (a spinlock
- * held, interrupts or preemption disabled: docs/faults.md). Returns false,
- * doing nothing, when there is no task to blame (boot, idle). A panic in
- * a cleanup of an unwinding task ends that task as failed (unwind failed). */
-bool task_fail_panic(const char *why, uintptr_t pc) NONNULL(1);
+/* What a panic does beyond stopping the machine, installed from above (the
+ * fault layer: in a task, the task fails and is unwound, or the machine
+ * stops when that is not safe; docs/faults.md). A handler returns only
+ * when it does not take the panic over (no task to blame): the caller then
+ * stops the machine. msg is the formatted message, pc the calling
+ * instruction. */
+typedef void (*panic_handler_fn)(const char *msg, uintptr_t pc);
+void panic_set_handler(panic_handler_fn fn);
+/* Hands a panic to the installed handler; returns if there is none or it
+ * did not take the panic over. */
+void panic_report(const char *msg, uintptr_t pc) NONNULL(1);
 
 #endif

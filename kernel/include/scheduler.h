@@ -1,3 +1,4 @@
+/* floor: task */
 /* What a scheduler cell provides (DESIGN.md §5). The nano_core reaches
  * the active scheduler only through an import table of these functions,
  * resolved by the cell manager and recorded as dependency edges like any

@@ -1,3 +1,4 @@
+/* floor: lib */
 /* A spinlock that also disables interrupts (the HAL tick) while held, so
  * interrupt context can never deadlock on it and no task switch happens
  * inside the critical section. Each CPU counts the spinlocks it holds:
@@ -14,7 +15,7 @@ struct spinlock {
 	int locked;
 };
 
-/* Bookkeeping of the executing CPU's count (kernel/core/spinlock.c); call
+/* Bookkeeping of the executing CPU's count (kernel/lib/spinlock.c); call
  * only with interrupts disabled, so the count cannot change CPU under it. */
 void spin_note_locked(void);
 void spin_note_unlocked(void);
@@ -52,5 +53,14 @@ static inline void spin_unlock_irqrestore(struct spinlock *l, irq_state_t s)
 	spin_unlock_irqs_off(l);
 	irq_restore(s);
 }
+
+struct spin_guard {
+	struct spinlock *lock;
+	irq_state_t irq;
+};
+static inline void spin_guard_release(struct spin_guard *g) { spin_unlock_irqrestore(g->lock, g->irq); }
+static inline struct spin_guard spin_guard_take(struct spinlock *l) { return (struct spin_guard){ l, spin_lock_irqsave(l) }; }
+/* `SPIN_GUARD(&lock);` holds the spinlock (interrupts off) to the end of the scope. */
+#define SPIN_GUARD(l) struct spin_guard spin_guard_##__LINE__ CLEANUP(spin_guard_release) = spin_guard_take(l)
 
 #endif

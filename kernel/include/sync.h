@@ -1,3 +1,4 @@
+/* floor: task */
 /* Locks (DESIGN.md §5), from the lightest to the sleeping one:
  * - struct spinlock (spinlock.h): also disables interrupts; for state shared
  *   with interrupt (hosted: signal) context.
@@ -56,14 +57,5 @@ static inline void mutex_unlock_ptr(struct mutex **m)
 /* `MUTEX_GUARD(held, &m);` takes m (held is NULL if it could not: check it)
  * and releases it at the end of the scope, on return and on unwinding. */
 #define MUTEX_GUARD(name, m) struct mutex *name CLEANUP(mutex_unlock_ptr) = mutex_lock(m) ? (m) : NULL
-
-struct spin_guard {
-	struct spinlock *lock;
-	irq_state_t irq;
-};
-static inline void spin_guard_release(struct spin_guard *g) { spin_unlock_irqrestore(g->lock, g->irq); }
-static inline struct spin_guard spin_guard_take(struct spinlock *l) { return (struct spin_guard){ l, spin_lock_irqsave(l) }; }
-/* `SPIN_GUARD(&lock);` holds the spinlock (interrupts off) to the end of the scope. */
-#define SPIN_GUARD(l) struct spin_guard spin_guard_##__LINE__ CLEANUP(spin_guard_release) = spin_guard_take(l)
 
 #endif

@@ -1,3 +1,4 @@
+/* floor: task */
 /* Tasks (DESIGN.md §5): the unit of execution. The task struct holds only
  * what switching needs; run queues and policy live in the scheduler cell,
  * reached through an import table (scheduler.h). Tasks are named by counted
@@ -20,7 +21,6 @@
 #include "spinlock.h"
 
 #define TASK_NAME_MAX 32
-#define MAX_CPUS 16
 
 enum task_state {
 	TASK_RUNNABLE, /* on a run queue or running */
@@ -97,7 +97,6 @@ err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
 /* Unwinds the current task as failed (a broken invariant in it); with no
  * task that can be unwound (boot, idle, during an unwind), stops. */
 NORETURN void task_panic(const char *why) NONNULL(1);
-bool task_can_fail(void);
 
 /* Waits for t to end: E_OK and its exit value, or E_FAILED if it failed or
  * was killed (the fault log says why). */

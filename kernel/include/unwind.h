@@ -1,3 +1,4 @@
+/* floor: unwind */
 /* The kernel's own DWARF unwinder (DESIGN.md §6): no heap, no libgcc.
  * Given the registers of a frame, it finds the frame's FDE through the
  * registry of unwind tables (the loaded cells' .eh_frames, registered at

@@ -1,7 +1,7 @@
 /* Interfaces between the files of kernel/mm; not for other folders. */
 #ifndef MM_INTERNAL_H
 #define MM_INTERNAL_H
-#include "boot.h"
+#include "mm_boot.h"
 #include "hal_memory.h"
 #include "mm.h"
 

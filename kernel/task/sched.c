@@ -207,10 +207,8 @@ static bool on_tick(struct hal_regs *interrupted)
 		schedule();
 	struct task *t = c->current;
 	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0 &&
-	    task_kill_can_divert(interrupted)) {
-		struct fault_record *r = fault_record(FAULT_KILL, MACHINE_FAULT_OTHER, interrupted->rip, 0, "killed");
-		return task_divert_to_unwind(interrupted, 0, r);
-	}
+	    task_kill_can_divert(interrupted))
+		return task_kill_interrupted(interrupted);
 	return false;
 }
 

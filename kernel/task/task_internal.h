@@ -9,7 +9,8 @@
 #include "spinlock.h"
 #include "task.h"
 #include "unwind.h"
-#include "fault.h"
+
+struct fault_record; /* the fault layer's (task_fail.h) */
 
 struct task {
 	unsigned id;
@@ -35,7 +36,7 @@ struct task {
 	struct list wait_link;       /* in one wait queue or sleep list */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
-	/* failure and recovery (fail.c) */
+	/* failure and recovery (fail.c; the fault layer decides) */
 	void *arg_pristine;          /* restartable: the argument as spawned */
 	size_t arg_size;
 	volatile bool kill_requested;
@@ -43,6 +44,7 @@ struct task {
 	unsigned restarts;
 	struct fault_record *fault;  /* the record being handled */
 	struct fault_record *nested; /* a fault in a cleanup while unwinding: ends the task */
+	NORETURN void (*diverted_end)(struct task *t); /* task_divert_end */
 	bool overflowed;             /* the fault being unwound overflowed the stack */
 	struct unwind_state unwind;
 	struct unwind_regs fault_regs;
@@ -85,13 +87,13 @@ void sched_note_task_ended(void);
 void task_fail_init(void);
 /* A kill requested for the running task takes effect here. */
 void task_check_kill(void);
-/* Diverts the interrupted task (regs) into the unwinder, as for a fault at
- * regs->rip touching addr; false if there is no task to recover. */
-bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_record *rec);
 /* Whether the tick may carry out a kill from regs: only where the unwinder
  * can start (code with unwind information); elsewhere (hosted: inside a
  * host library call) the kill waits for the next tick or kernel entry. */
 bool task_kill_can_divert(const struct hal_regs *regs);
+/* Carries out the kill of the running task from the registers the tick
+ * interrupted (through the fault layer's kill handler); true if diverted. */
+bool task_kill_interrupted(struct hal_regs *regs);
 
 /* task.c */
 NORETURN void task_end_current(enum task_state how, int64_t value);

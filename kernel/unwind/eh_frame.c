@@ -5,7 +5,7 @@
  * (cfa.c). Every read stays inside the section it parses. */
 #include "klib.h"
 #include "panic.h"
-#include "sync.h"
+#include "spinlock.h"
 #include "uw.h"
 
 bool uw_fail(struct uw_diag *d, const char *fmt, ...)

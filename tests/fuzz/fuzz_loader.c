@@ -21,7 +21,8 @@
 #include <string.h>
 
 #include "arena_shim.h"
-#include "boot.h"
+#include "cell_boot.h"
+#include "mm_boot.h"
 #include "cell.h"
 #include "heap.h"
 #include "hosted.h"

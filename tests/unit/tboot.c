@@ -3,8 +3,10 @@
  * checked fixtures, so they run inside each test's process. */
 #include <check.h>
 
-#include "boot.h"
+#include "cell_boot.h"
+#include "mm_boot.h"
 #include "cell.h"
+#include "fault.h"
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
@@ -35,6 +37,7 @@ void tboot_setup_cells(void)
 	hosted_unwind_info(&tboot_info);
 	ck_assert_int_eq(cells_init(&tboot_info), E_OK);
 	ck_assert_int_eq(nano_core_register_unwind(&tboot_info), E_OK);
+	fault_hooks_init(); /* as kernel_main does before tasks: panics and kills recover */
 }
 
 void tboot_teardown_cells(void)

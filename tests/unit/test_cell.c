@@ -230,8 +230,10 @@ START_TEST(test_reachable_from_chain_a_main_is_the_whole_chain_and_the_kernel_li
 	ck_assert(has_cell(v, n, "chain_c"));
 	ck_assert(has_cell(v, n, "nano_core_lib"));
 	/* and through nano_core_lib's own edges, the nano_core cells it uses
-	 * (nano_core_mm: hmap allocates), but no other loaded cell */
-	ck_assert(has_cell(v, n, "nano_core_mm"));
+	 * (nano_core_hal: kprintf writes to the console), none above lib's
+	 * floor, and no other loaded cell */
+	ck_assert(has_cell(v, n, "nano_core_hal"));
+	ck_assert(!has_cell(v, n, "nano_core_task"));
 	for (size_t i = 0; i < n; i++)
 		ck_assert_msg(v[i]->builtin || !strncmp(v[i]->name, "chain_", 6), "%s", v[i]->name);
 	/* from the bottom, only itself */

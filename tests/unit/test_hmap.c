@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "heap.h"
+#include "hmap.h"
 #include "klib.h"
 #include "lib_support.h"
 #include "tboot.h"

@@ -130,7 +130,7 @@ START_TEST(test_every_edge_between_builtin_cells_is_a_relocation_the_image_has)
 END_TEST
 
 /* From the source: task_spawn_raw allocates its stack's frames (task ->
- * mm), and the hash map allocates (lib -> mm). */
+ * mm). */
 START_TEST(test_known_edges_are_recorded_at_both_ends)
 {
 	const struct cell *task = builtin("nano_core_task"), *mm = builtin("nano_core_mm");
@@ -151,16 +151,36 @@ START_TEST(test_known_edges_are_recorded_at_both_ends)
 	list_for_each(q, &to->edges_in) in |= list_entry(q, struct dep_edge, in_link) == found;
 	ck_assert(in);
 	const struct cell *v[16];
-	size_t n = cell_dependencies(builtin("nano_core_lib"), v, 16);
-	bool lib_uses_mm = false;
-	for (size_t i = 0; i < n; i++)
-		lib_uses_mm |= v[i] == mm;
-	ck_assert(lib_uses_mm);
-	n = cell_dependents(mm, v, 16);
+	size_t n = cell_dependents(mm, v, 16);
 	bool task_uses_mm = false;
 	for (size_t i = 0; i < n; i++)
 		task_uses_mm |= v[i] == task;
 	ck_assert(task_uses_mm);
+}
+END_TEST
+
+/* The floors (docs/layers.md) hold in the image's real edges, not only in
+ * the sources: every edge out of a kernel folder's cell lands in its own
+ * floor, a lower one, or the HAL. */
+START_TEST(test_edges_between_kernel_cells_go_down_the_floors)
+{
+	static const char *const floors[] = { "nano_core_lib", "nano_core_unwind", "nano_core_mm", "nano_core_cell",
+					       "nano_core_task", "nano_core_fault", "nano_core_core" };
+	const struct cell *hal = builtin("nano_core_hal");
+	size_t edges = 0;
+	for (size_t f = 0; f < ARRAY_LEN(floors); f++) {
+		const struct cell *v[16];
+		size_t n = cell_dependencies(builtin(floors[f]), v, 16);
+		ck_assert_uint_le(n, 16);
+		for (size_t i = 0; i < n; i++) {
+			size_t g = 0;
+			while (g < ARRAY_LEN(floors) && strcmp(v[i]->name, floors[g]))
+				g++;
+			ck_assert_msg(v[i] == hal || g <= f, "%s uses %s, a floor above it", floors[f], v[i]->name);
+			edges++;
+		}
+	}
+	ck_assert_uint_gt(edges, ARRAY_LEN(floors)); /* the check saw real dependencies */
 }
 END_TEST
 
@@ -261,6 +281,7 @@ int main(void)
 	tcase_add_test(tc, test_builtin_cells_hold_every_kind_whole_without_overlap);
 	tcase_add_test(tc, test_every_edge_between_builtin_cells_is_a_relocation_the_image_has);
 	tcase_add_test(tc, test_known_edges_are_recorded_at_both_ends);
+	tcase_add_test(tc, test_edges_between_kernel_cells_go_down_the_floors);
 	tcase_add_test(tc, test_a_corrupted_table_is_refused_whole);
 	suite_add_tcase(s, tc);
 	SRunner *sr = srunner_create(s);

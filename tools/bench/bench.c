@@ -19,7 +19,8 @@
 #include <unistd.h>
 
 #include "bench.h"
-#include "boot.h"
+#include "cell_boot.h"
+#include "mm_boot.h"
 #include "cell.h"
 #include "fault.h"
 #include "heap.h"

@@ -1,5 +1,6 @@
 /* Names and one-line explanations of the kernel's error values. */
 #include "err.h"
+#include "export.h"
 
 static const char *const names[E_ERR_COUNT] = {
 	[E_OK] = "E_OK", [E_NOMEM] = "E_NOMEM", [E_INVAL] = "E_INVAL", [E_RANGE] = "E_RANGE",
@@ -42,3 +43,6 @@ const char *err_text(err_t e)
 {
 	return (unsigned)e < E_ERR_COUNT && texts[e] ? texts[e] : "unknown error";
 }
+
+EXPORT_APP(err_name);
+EXPORT_APP(err_text);

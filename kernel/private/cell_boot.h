@@ -1,14 +1,12 @@
-/* The kernel's setup steps that take the HAL's boot information. Private to
- * the nano_core (kernel/private is on its include path, not on the cells'):
- * the headers of kernel/include are the cells' view and name no HAL type. */
-#ifndef KERNEL_PRIVATE_BOOT_H
-#define KERNEL_PRIVATE_BOOT_H
+/* floor: cell */
+/* Bringing up the cell system from the HAL's boot information. Private to
+ * the nano_core, like mm_boot.h. */
+#ifndef KERNEL_PRIVATE_CELL_BOOT_H
+#define KERNEL_PRIVATE_CELL_BOOT_H
 #include "compiler.h"
 #include "err.h"
 #include "hal_boot.h"
 
-/* Brings up frames and pages from the HAL's memory map and arena. */
-err_t mm_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);
 /* Creates the root namespace, represents the nano_core as cells, and indexes
  * the exports of the HAL's cell images for dependency loading. */
 err_t cells_init(const struct hal_boot_info *info) MUST_USE NONNULL(1);

@@ -1,11 +1,11 @@
 /* The per-CPU count of held spinlocks behind spinlock.h. The fault path
  * reads it to tell a fault it can recover (nothing held) from one it must
- * not unwind (kernel/fault/recover.c). Changed only with interrupts off, on
+ * not unwind (kernel/fault). Changed only with interrupts off, on
  * the CPU that owns the count, so it needs no atomics. */
 #include "export.h"
 #include "hal_cpu.h"
+#include "klib.h"
 #include "spinlock.h"
-#include "task.h"
 
 static unsigned held[MAX_CPUS];
 

@@ -6,7 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "export.h"
 #include "heap.h"
+#include "hmap.h"
 #include "klib.h"
 
 #define HMAP_MIN_CAP 8
@@ -236,3 +238,15 @@ bool hmap_iter_next(struct hmap_iter *it, const char **key, void **value)
 	}
 	return false;
 }
+
+/* Every cell may keep a table (the shell's do). */
+EXPORT_APP(hmap_init);
+EXPORT_APP(hmap_destroy);
+EXPORT_APP(hmap_insert);
+EXPORT_APP(hmap_put);
+EXPORT_APP(hmap_get);
+EXPORT_APP(hmap_contains);
+EXPORT_APP(hmap_remove);
+EXPORT_APP(hmap_iter_init);
+EXPORT_APP(hmap_iter_next);
+EXPORT_APP(hash_str);
