@@ -381,6 +381,9 @@ bool task_is_idle(const struct task *t) { return t->idle; }
 const char *task_entry_cell(const struct task *t) { return t->entry_cell ? t->entry_cell->name : "nano_core"; }
 const char *task_namespace(const struct task *t) { return t->ns ? t->ns->name : "root"; }
 
+struct rq_link *task_rq_link(struct task *t) { return &t->rq; }
+struct task *task_of_rq_link(struct rq_link *l) { return container_of(l, struct task, rq); }
+
 const char *task_state_name(enum task_state s)
 {
 	static const char *const names[] = { "runnable", "blocked", "sleeping", "exited", "failed", "killed" };
@@ -406,3 +409,5 @@ EXPORT_APP(task_namespace);
 EXPORT_APP(task_find);
 EXPORT_APP(task_for_each);
 EXPORT_APP(task_stats);
+EXPORT_KERNEL(task_rq_link);
+EXPORT_KERNEL(task_of_rq_link);

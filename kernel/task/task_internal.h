@@ -5,6 +5,7 @@
 #include "cell.h"
 #include "hal_context.h"
 #include "mm.h"
+#include "scheduler.h"
 #include "spinlock.h"
 #include "task.h"
 #include "unwind.h"
@@ -32,6 +33,7 @@ struct task {
 	struct wait_queue ended;     /* joiners */
 	struct list all_link;        /* the registry of live tasks */
 	struct list wait_link;       /* in one wait queue or sleep list */
+	struct rq_link rq;           /* the scheduler cell's, while queued */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c) */
