@@ -17,6 +17,8 @@
 #include "compiler.h"
 #include "hal_fault.h"
 
+struct task;
+
 enum fault_kind {
 	FAULT_MACHINE, /* a CPU exception (kind in hal_kind) */
 	FAULT_PANIC,   /* panic() in a task */
@@ -56,6 +58,8 @@ struct fault_record {
 	unsigned cleanups; /* landing pads entered while unwinding */
 	uint64_t cell_instance; /* the load of the cell holding pc (0: none or the nano_core) */
 	unsigned recurrence; /* earlier records of this recovery chain at the same pc */
+	unsigned mutexes;  /* held when the task's run ended: released, marked owner died */
+	char mutex_names[FAULT_WHERE_MAX]; /* the first of them, described as fault_describe_addr does */
 };
 
 /* Records a fault of the current task and returns its record (the newest
@@ -66,6 +70,10 @@ struct fault_record {
  * an unloaded cell is never held against a later load of it. */
 struct fault_record *fault_record(enum fault_kind kind, enum hal_fault_kind hal_kind, uintptr_t pc,
 				  uintptr_t addr, const char *detail) MUST_USE;
+/* Names in r the mutexes the task t still holds as its run ends (after its
+ * unwind, before it ends or restarts), which the end releases as owner
+ * died (sync.h). t is the running task. */
+void fault_note_held_mutexes(struct fault_record *r, const struct task *t) NONNULL(1, 2);
 /* Calls fn for each record, oldest first. */
 void fault_log_for_each(void (*fn)(const struct fault_record *r, void *arg), void *arg) NONNULL(1);
 size_t fault_log_count(void);

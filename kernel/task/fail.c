@@ -116,6 +116,7 @@ static NORETURN void abandon(struct task *t, struct fault_record *nested)
 	strlcpy(orig, nested->detail, sizeof orig);
 	rec->action = ACTION_UNWIND_FAILED;
 	rec->cleanups = t->unwind.cleanups;
+	fault_note_held_mutexes(rec, t); /* task_end_current releases them */
 	ksnprintf(rec->detail, sizeof rec->detail, "fault in a cleanup at %s (fault #%u)", nested->where,
 		  nested->seq);
 	nested->action = ACTION_UNWIND_FAILED;
@@ -272,6 +273,7 @@ static void unwind_done(struct unwind_state *st)
 	struct task *t = st->arg;
 	struct fault_record *rec = t->fault;
 	rec->cleanups = st->cleanups;
+	fault_note_held_mutexes(rec, t); /* the end or the restart releases them */
 	if (st->end != UNWIND_END_BOUNDARY) {
 		rec->action = ACTION_UNWIND_FAILED;
 		ksnprintf(rec->detail, sizeof rec->detail, "%s", st->why);

@@ -34,6 +34,7 @@ struct task {
 	struct list all_link;        /* the registry of live tasks */
 	struct list wait_link;       /* in one wait queue or sleep list */
 	struct rq_link rq;           /* the scheduler cell's, while queued */
+	struct list held_mutexes;    /* struct mutex.held_link (waitq.c) */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c) */
@@ -93,6 +94,11 @@ bool task_divert_to_unwind(struct hal_regs *regs, uintptr_t addr, struct fault_r
  * can start (code with unwind information); elsewhere (hosted: inside a
  * host library call) the kill waits for the next tick or kernel entry. */
 bool task_kill_can_divert(const struct hal_regs *regs);
+
+/* waitq.c: releases every mutex t still holds as its run ends (t is the
+ * running task): each goes to its first waiter, marked owner died unless t
+ * never returned from locking it. Returns how many. */
+size_t mutex_release_held(struct task *t);
 
 /* task.c */
 NORETURN void task_end_current(enum task_state how, int64_t value);

@@ -267,7 +267,7 @@ static int order[4], norder;
 
 static int64_t contender(struct num *n)
 {
-	if (!mutex_lock(&mtx))
+	if (mutex_lock(&mtx).status != MUTEX_OK)
 		return -1;
 	order[norder++] = (int)n->x;
 	mutex_unlock(&mtx);
@@ -279,8 +279,8 @@ static int64_t handoff(void *unused)
 	(void)unused;
 	mutex_init(&mtx);
 	norder = 0;
-	T_CHECK(mutex_lock(&mtx));
-	T_CHECK(!mutex_lock(&mtx)); /* not recursive */
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_REFUSED); /* not recursive */
 	struct num n = { 1 };
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
@@ -288,7 +288,7 @@ static int64_t handoff(void *unused)
 	T_CHECK(yield_until(t.t, TASK_BLOCKED)); /* the contender blocks on the mutex */
 	mutex_unlock(&mtx); /* handed to the contender... */
 	T_CHECK(!mutex_held_by_me(&mtx));
-	T_CHECK(mutex_lock(&mtx)); /* ...so we wait until it is done */
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK); /* ...so we wait until it is done */
 	order[norder++] = 0;
 	mutex_unlock(&mtx);
 	int64_t v;
@@ -318,14 +318,16 @@ static int64_t refuse_under_lock(void *unused)
 		refused += !task_yield();
 		refused += !task_sleep_ns(1000);
 		refused += !wait_queue_wait_cond(&wq, go_set, NULL);
+		refused += mutex_lock(&mtx).status == MUTEX_REFUSED;
 	}
+	T_CHECK(!mutex_held_by_me(&mtx));
 	T_CHECK(preempt_enabled()); /* the guard released it */
 	return refused;
 }
 
 START_TEST(test_no_switch_while_a_preempt_lock_is_held)
 {
-	ck_assert_int_eq(RUN_IN_TASK(refuse_under_lock, NULL), 3);
+	ck_assert_int_eq(RUN_IN_TASK(refuse_under_lock, NULL), 4);
 }
 END_TEST
 
