@@ -298,6 +298,77 @@ START_TEST(test_a_waiter_killed_after_the_handover_leaves_it_consistent)
 }
 END_TEST
 
+/* --- released by a cleanup while unwinding ------------------------------------- */
+
+static volatile int status_seen = -1;
+
+/* Takes mtx with a guard and blocks for good: a kill unwinds it, and the
+ * guard's cleanup releases mtx before the task ends. */
+static int64_t guard_and_block(struct nothing *unused)
+{
+	(void)unused;
+	MUTEX_GUARD(g, &mtx);
+	status_seen = g.status;
+	holding = 1;
+	(void)!wait_queue_wait_cond(&never, is_false, NULL);
+	return 0;
+}
+
+static int64_t kill_a_guard_holder(void *unused)
+{
+	(void)unused;
+	struct task_ref t = spawn(guard_and_block, "guarded", false);
+	T_CHECK(yield_until(t.t, TASK_BLOCKED) && holding);
+	unsigned id = task_id(t.t);
+	T_CHECK(task_kill(&t) == E_OK);
+	join(&t, E_FAILED);
+	const struct fault_record *r = record_of(id);
+	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 0); /* released by its cleanup, not by the kernel */
+	struct mutex_result after = mutex_lock(&mtx);
+	if (after.status == MUTEX_OWNER_DIED)
+		T_CHECK(mutex_mark_consistent(&mtx) == E_OK);
+	if (mutex_result_held(after))
+		mutex_unlock(&mtx);
+	return after.status;
+}
+
+static int64_t guard_released_by_unwinding(void *unused)
+{
+	(void)unused;
+	reset();
+	int64_t after = kill_a_guard_holder(NULL);
+	T_CHECK(status_seen == MUTEX_OK);
+	return after;
+}
+
+/* A cleanup releases the mutex it guards: the owner let go, so the mutex
+ * stays consistent (what it guards is the cleanup's business). */
+START_TEST(test_a_guard_released_by_unwinding_leaves_it_consistent)
+{
+	ck_assert_int_eq(RUN_IN_TASK(guard_released_by_unwinding, NULL), MUTEX_OK);
+}
+END_TEST
+
+static int64_t unrepaired_guard_released_by_unwinding(void *unused)
+{
+	(void)unused;
+	reset();
+	struct task_ref first = spawn(lock_and_return, "returns", false);
+	join(&first, E_OK); /* mtx: owner died */
+	int64_t after = kill_a_guard_holder(NULL);
+	T_CHECK(status_seen == MUTEX_OWNER_DIED); /* the guard holder was told, and died before repairing */
+	return after;
+}
+
+/* Told OWNER_DIED, killed before repairing: the guard's release while its
+ * task unwinds is a second death, not a decision to give up, so the next
+ * locker may still repair (not MUTEX_NOT_RECOVERABLE). */
+START_TEST(test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on)
+{
+	ck_assert_int_eq(RUN_IN_TASK(unrepaired_guard_released_by_unwinding, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
+
 /* --- misuse ------------------------------------------------------------------ */
 
 static int64_t unlock_what_others_hold(struct nothing *unused)
@@ -339,6 +410,8 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_a_restarted_task_finds_its_own_stale_lock_owner_died);
 	tcase_add_test(tc, test_unlocked_unrepaired_it_is_not_recoverable);
 	tcase_add_test(tc, test_a_waiter_killed_after_the_handover_leaves_it_consistent);
+	tcase_add_test(tc, test_a_guard_released_by_unwinding_leaves_it_consistent);
+	tcase_add_test(tc, test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on);
 	tcase_add_test(tc, test_unlocking_a_mutex_held_by_another_fails_that_task);
 	suite_add_tcase(s, tc);
 	return s;
