@@ -59,7 +59,7 @@ struct fault_record {
 	uint64_t cell_instance; /* the load of the cell holding pc (0: none or the nano_core) */
 	unsigned recurrence; /* earlier records of this recovery chain at the same pc */
 	unsigned mutexes;  /* held when the task's run ended: released, marked owner died */
-	char mutex_names[FAULT_WHERE_MAX]; /* the first of them, described as fault_describe_addr does */
+	char mutex_names[FAULT_WHERE_MAX]; /* the first three of them, as fault_describe_addr says them */
 };
 
 /* Records a fault of the current task and returns its record (the newest

@@ -3,7 +3,7 @@
  *   with interrupt (hosted: signal) context.
  * - struct preempt_lock: disables preemption while held, so the holder cannot
  *   be switched away; blocking calls refuse to block under it (they return
- *   false), so a task switch while it is held cannot happen.
+ *   false, or MUTEX_REFUSED), so a task switch while it is held cannot happen.
  * - struct mutex: sleeps while another task holds it; hands over in FIFO order.
  *   Robust: a task that ends holding one (killed, failed, restarted, or even
  *   returning) has it released by the kernel and marked "owner died"; the

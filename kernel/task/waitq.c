@@ -110,7 +110,8 @@ size_t wait_queue_wake_all(struct wait_queue *wq)
 }
 
 /* --- the sleeping mutex ------------------------------------------------------
- * owner, state and the owner's held list change only under waiters.lock.
+ * owner, state and held_link change only under waiters.lock; taken only
+ * by the owner (or by a hand-over, under the lock, to a new owner).
  * A task's list of held mutexes changes by the task itself (lock, unlock,
  * the end of its run) or by a hand-over to it while it is blocked in that
  * mutex's queue, so the two never race; the end of a run finds there every
