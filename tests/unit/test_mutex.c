@@ -37,10 +37,12 @@ static bool yield_until(const struct task *t, enum task_state state)
 	return task_state(t) == state;
 }
 
+static bool spread; /* place tasks over every CPU instead of CPU 0 */
+
 static struct task_ref spawn(int64_t (*fn)(struct nothing *), const char *name, bool restartable)
 {
 	struct task_options o = TASK_OPTIONS_DEFAULT;
-	o.cpu = 0;
+	o.cpu = spread ? -1 : 0;
 	o.name = name;
 	o.restartable = restartable;
 	struct nothing arg = { 0 };
@@ -154,6 +156,16 @@ static int64_t kill_the_owner_then_lock(void *unused)
 	mutex_unlock(&mtx);
 	return r.status;
 }
+
+/* The same with the owner, the waiter and the test on different CPUs: the
+ * release at the owner's end hands the mutex across CPUs. */
+START_TEST(test_a_killed_owner_hands_its_waiter_owner_died_across_cpus)
+{
+	spread = true;
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(RUN_IN_TASK(kill_the_owner, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
 
 START_TEST(test_the_next_locker_after_a_killed_owner_is_told)
 {
@@ -414,6 +426,11 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on);
 	tcase_add_test(tc, test_unlocking_a_mutex_held_by_another_fails_that_task);
 	suite_add_tcase(s, tc);
+	TCase *smp = tcase_create("smp");
+	tcase_set_timeout(smp, 60);
+	tcase_add_checked_fixture(smp, tboot_setup_tasks_smp, tboot_teardown_tasks);
+	tcase_add_test(smp, test_a_killed_owner_hands_its_waiter_owner_died_across_cpus);
+	suite_add_tcase(s, smp);
 	return s;
 }
 
