@@ -24,19 +24,19 @@ static void release_buffer(char **p)
 	kfree(*p);
 }
 
-static void release_lock(struct mutex **m)
+static void release_lock(struct mutex_guard *g)
 {
-	if (*m)
+	if (g->held)
 		kprintf("faulty_app: cleanup releases the lock\n");
-	mutex_unlock_ptr(m);
+	mutex_guard_release(g);
 }
 
 static int64_t worker(struct job *j)
 {
 	char *buffer __attribute__((cleanup(release_buffer))) = kmalloc(64);
-	struct mutex *held __attribute__((cleanup(release_lock))) = mutex_lock(&lock) ? &lock : NULL;
-	if (!buffer || !held)
-		return -1;
+	struct mutex_guard held __attribute__((cleanup(release_lock))) = mutex_guard_take(&lock);
+	if (!buffer || held.status != MUTEX_OK)
+		return -1; /* the cleanup above releases the lock, so its owner never dies holding it */
 	runs++;
 	kprintf("faulty_app: worker run %d holds the lock and a buffer\n", runs);
 	if (runs == 1)
@@ -60,10 +60,12 @@ int64_t faulty_app_main(const struct app_args *unused)
 	err_t e = task_join(&t, &v);
 	task_ref_drop(&t);
 	kprintf("faulty_app: worker %s with %lld after %d run(s)\n", e ? "failed" : "returned", (long long)v, runs);
-	if (!mutex_lock(&lock))
+	MUTEX_GUARD(again, &lock);
+	if (again.status != MUTEX_OK) {
+		kprintf("faulty_app: the lock is %s\n", mutex_status_name(again.status));
 		return -1;
+	}
 	kprintf("faulty_app: the lock is free again\n");
-	mutex_unlock(&lock);
 	return e ? -1 : v;
 }
 APP_ENTRY(faulty_app_main);

@@ -14,11 +14,9 @@ void sched_add(struct task *t)
 {
 	if (rq_contains(t))
 		return; /* queued once, however often it is announced */
-	int cpu = task_cpu(t);
-	/* scheduler.h gives no way to report failure: say so rather than lose t silently. */
-	if (cpu < 0 || !rq_push_back((unsigned)cpu, t, task_priority(t)))
-		kprintf("sched_prio: cannot queue task %u (%s) on cpu %d: %s\n", task_id(t),
-			task_name(t), cpu, cpu < 0 || cpu >= MAX_CPUS ? "no such cpu" : "out of memory");
+	/* No allocation: the queue links t's own rq_link. A cpu outside every
+	 * queue is a broken invariant, which rq_push_back reports. */
+	rq_push_back((unsigned)task_cpu(t), t, task_priority(t));
 }
 
 void sched_remove(struct task *t) { (void)rq_remove(t); }

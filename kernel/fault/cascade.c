@@ -18,6 +18,7 @@ void fault_abandon(struct task *t, struct fault_record *nested)
 	strlcpy(orig, nested->detail, sizeof orig);
 	rec->action = ACTION_UNWIND_FAILED;
 	rec->cleanups = task_unwind_state(t)->cleanups;
+	fault_note_held_mutexes(rec, t); /* task_end_abnormally releases them */
 	ksnprintf(rec->detail, sizeof rec->detail, "fault in a cleanup at %s (fault #%u)", nested->where,
 		  nested->seq);
 	nested->action = ACTION_UNWIND_FAILED;
@@ -57,6 +58,7 @@ void fault_cascade(struct unwind_state *st)
 	struct task *t = st->arg;
 	struct fault_record *rec = task_unwind_record(t);
 	rec->cleanups = st->cleanups;
+	fault_note_held_mutexes(rec, t); /* the end or the restart releases them */
 	if (st->end != UNWIND_END_BOUNDARY) {
 		rec->action = ACTION_UNWIND_FAILED;
 		ksnprintf(rec->detail, sizeof rec->detail, "%s", st->why);

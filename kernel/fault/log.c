@@ -8,6 +8,7 @@
 #include "hal_time.h"
 #include "klib.h"
 #include "spinlock.h"
+#include "sync.h"
 #include "task.h"
 
 #define LOG_SLOTS 64
@@ -105,6 +106,21 @@ struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machi
 	return r;
 }
 
+void fault_note_held_mutexes(struct fault_record *r, const struct task *t)
+{
+	const struct mutex *held[3];
+	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
+	r->mutexes = (unsigned)n;
+	r->mutex_names[0] = '\0';
+	for (size_t i = 0, len = 0; i < MIN(n, ARRAY_LEN(held)) && len < sizeof r->mutex_names; i++) {
+		if (i)
+			len += (size_t)ksnprintf(r->mutex_names + len, sizeof r->mutex_names - len, ", ");
+		if (len < sizeof r->mutex_names)
+			len += (size_t)fault_describe_addr((uintptr_t)held[i], r->mutex_names + len,
+							   sizeof r->mutex_names - len);
+	}
+}
+
 size_t fault_log_count(void) { return MIN(log.next_seq, LOG_SLOTS); }
 
 void fault_log_for_each(void (*fn)(const struct fault_record *r, void *arg), void *arg)
@@ -123,8 +139,12 @@ static void print_one(const struct fault_record *r, void *arg)
 		kprintf(", address %#lx", (unsigned long)r->addr);
 	if (r->detail[0])
 		kprintf(" (%s)", r->detail);
-	kprintf(": %s, %u landing pad(s) run%s\n", fault_action_name(r->action), r->cleanups,
+	kprintf(": %s, %u landing pad(s) run%s", fault_action_name(r->action), r->cleanups,
 		r->recurrence ? ", recurring" : "");
+	if (r->mutexes)
+		kprintf("; released %u mutex(es) it held, marked owner died: %s%s", r->mutexes, r->mutex_names,
+			r->mutexes > 3 ? ", ..." : "");
+	kprintf("\n");
 }
 
 void fault_log_print(void) { fault_log_for_each(print_one, NULL); }

@@ -4,8 +4,12 @@
  *   with interrupt (hosted: signal) context.
  * - struct preempt_lock: disables preemption while held, so the holder cannot
  *   be switched away; blocking calls refuse to block under it (they return
- *   false), so a task switch while it is held cannot happen.
+ *   false, or MUTEX_REFUSED), so a task switch while it is held cannot happen.
  * - struct mutex: sleeps while another task holds it; hands over in FIFO order.
+ *   Robust: a task that ends holding one (killed, failed, restarted, or even
+ *   returning) has it released by the kernel and marked "owner died"; the
+ *   next locker is told so and must repair and mark it consistent
+ *   (docs/tasks.md, "Locks whose owner died").
  * Each has a guard macro that releases it on every path via cleanup. */
 #ifndef KERNEL_SYNC_H
 #define KERNEL_SYNC_H
@@ -38,24 +42,78 @@ static inline void preempt_unlock_ptr(struct preempt_lock **l)
 #define PREEMPT_GUARD(l)                                                                          \
 	struct preempt_lock *preempt_guard_##__LINE__ CLEANUP(preempt_unlock_ptr) = (preempt_lock(l), (l))
 
+/* The tasks that hold mutexes keep them on a list (struct mutex.held_link),
+ * so the kernel finds what a task still holds when its run ends. */
 struct mutex {
 	struct task *volatile owner;
 	struct wait_queue waiters;
+	struct list held_link;  /* in the owner's list of held mutexes */
+	unsigned char state;    /* enum mutex_state (waitq.c), under waiters.lock */
+	bool taken;             /* the owner returned from mutex_lock (not just handed it) */
 };
 
-void mutex_init(struct mutex *m) NONNULL(1);
-/* False if it would block while preemption is disabled, or on relock. */
-bool mutex_lock(struct mutex *m) NONNULL(1) MUST_USE;
-void mutex_unlock(struct mutex *m) NONNULL(1);
-bool mutex_held_by_me(const struct mutex *m) NONNULL(1);
-
-static inline void mutex_unlock_ptr(struct mutex **m)
+/* What mutex_lock did. OK and OWNER_DIED hold the mutex; the others do not.
+ * The result is a struct, so it cannot be mistaken for a truth value (the
+ * old `if (!mutex_lock(m))` no longer compiles), and it must be used. */
+enum mutex_status {
+	MUTEX_OK,
+	/* Held, but its previous owner ended holding it: what it guards may be
+	 * half changed. Repair it, then mutex_mark_consistent; unlocking without
+	 * that makes the mutex unusable for good (MUTEX_NOT_RECOVERABLE). */
+	MUTEX_OWNER_DIED,
+	/* Not held: it would block with preemption disabled (or from an idle
+	 * context), or the caller already holds it (not recursive). */
+	MUTEX_REFUSED,
+	/* Not held: a holder told OWNER_DIED unlocked it without marking it
+	 * consistent; every lock fails so until mutex_init. */
+	MUTEX_NOT_RECOVERABLE,
+};
+struct mutex_result {
+	enum mutex_status status;
+};
+static inline bool mutex_result_held(struct mutex_result r)
 {
-	if (*m)
-		mutex_unlock(*m);
+	return r.status == MUTEX_OK || r.status == MUTEX_OWNER_DIED;
 }
-/* `MUTEX_GUARD(held, &m);` takes m (held is NULL if it could not: check it)
- * and releases it at the end of the scope, on return and on unwinding. */
-#define MUTEX_GUARD(name, m) struct mutex *name CLEANUP(mutex_unlock_ptr) = mutex_lock(m) ? (m) : NULL
+const char *mutex_status_name(enum mutex_status s);
+
+/* m must be neither held nor waited on (its holder's list links it). */
+void mutex_init(struct mutex *m) NONNULL(1);
+/* Takes m, sleeping while another task holds it. Call from a task. */
+struct mutex_result mutex_lock(struct mutex *m) NONNULL(1) MUST_USE;
+/* Releases m, held by the caller (anything else panics): to the first
+ * waiter, which then holds it. After OWNER_DIED without
+ * mutex_mark_consistent it becomes not recoverable, and its waiters are
+ * told so; but a cleanup releasing it while its task unwinds passes it on
+ * still marked owner died (that owner died too). */
+void mutex_unlock(struct mutex *m) NONNULL(1);
+/* The caller holds m after MUTEX_OWNER_DIED and repaired what it guards:
+ * later lockers get MUTEX_OK again. E_INVAL if the caller does not hold m
+ * or m is not marked owner died. */
+err_t mutex_mark_consistent(struct mutex *m) NONNULL(1) MUST_USE;
+bool mutex_held_by_me(const struct mutex *m) NONNULL(1);
+/* The mutexes t holds now, which the end of its run will release as owner
+ * died (the fault log names them): their count, and up to cap of them in
+ * out, oldest first. t is the running task, or one that cannot run. */
+size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap) NONNULL(1);
+
+/* `MUTEX_GUARD(g, &m);` tries to take m: g.held is m if it did (OK or
+ * OWNER_DIED, in g.status), NULL if not; held, it is released at the end
+ * of the scope, on return and on unwinding. */
+struct mutex_guard {
+	struct mutex *held;
+	enum mutex_status status;
+};
+static inline void mutex_guard_release(struct mutex_guard *g)
+{
+	if (g->held)
+		mutex_unlock(g->held);
+}
+static inline struct mutex_guard mutex_guard_take(struct mutex *m)
+{
+	struct mutex_result r = mutex_lock(m);
+	return (struct mutex_guard){ mutex_result_held(r) ? m : NULL, r.status };
+}
+#define MUTEX_GUARD(g, m) struct mutex_guard g CLEANUP(mutex_guard_release) = mutex_guard_take(m)
 
 #endif

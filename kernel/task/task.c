@@ -4,6 +4,7 @@
 #include "export.h"
 #include "heap.h"
 #include "panic.h"
+#include "sync.h"
 #include "task_internal.h"
 
 static struct {
@@ -41,6 +42,7 @@ static struct task *task_alloc(const char *name)
 	wait_queue_init(&t->ended);
 	list_init(&t->wait_link);
 	list_init(&t->all_link);
+	list_init(&t->held_mutexes);
 	return t;
 }
 
@@ -134,9 +136,11 @@ void task_trampoline(void *p)
 	task_exit(t->entry(t->arg));
 }
 
-/* A fresh start at the entry on the task's own stack (spawn and restart). */
+/* A fresh start at the entry on the task's own stack (spawn and restart).
+ * The run before it (a restart) ended: what it still held is released. */
 void task_prepare_context(struct task *t)
 {
+	mutex_release_held(t);
 	hal_context_release(t->ctx);
 	hal_context_prepare(t->ctx, (void *)mp_start(&t->stack.m), mp_size(&t->stack.m), task_trampoline, t);
 }
@@ -210,13 +214,15 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	return E_OK;
 }
 
-/* The end of the running task: joiners woken, its entry cell released,
- * and the CPU given away for good. */
+/* The end of the running task: the mutexes it still holds released (as
+ * owner died), joiners woken, its entry cell released, and the CPU given
+ * away for good. */
 NORETURN void task_end_current(enum task_state how, int64_t value)
 {
 	hal_irq_state_t s = hal_irq_save();
 	(void)s; /* never restored: this task does not run again */
 	struct task *t = task_current();
+	mutex_release_held(t);
 	t->exit_value = value;
 	if (t->entry_cell)
 		__atomic_sub_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);
@@ -227,13 +233,44 @@ NORETURN void task_end_current(enum task_state how, int64_t value)
 	schedule_final();
 }
 
+/* "cell:section+0xoff" for a mutex in a cell's data, else its address. */
+static void describe_mutex(const struct mutex *m, char *buf, size_t cap)
+{
+	CELLS_READ_GUARD(); /* the section stays alive while we print it */
+	const struct cell_section *sec = cell_section_at((uintptr_t)m);
+	if (sec)
+		ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)((uintptr_t)m - sec->addr));
+	else
+		ksnprintf(buf, cap, "%p", (const void *)m);
+}
+
+/* Mutexes a returning task still holds: named here, released by
+ * task_end_current as owner died (faults and kills name them in the
+ * fault log instead). */
+static void warn_held_mutexes(const struct task *t)
+{
+	const struct mutex *held[4];
+	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
+	for (size_t i = 0; i < MIN(n, ARRAY_LEN(held)); i++) {
+		char where[128];
+		describe_mutex(held[i], where, sizeof where);
+		kprintf("theseus: task %u (%s) returned holding mutex %s: released, marked owner died\n", t->id,
+			t->name, where);
+	}
+	if (n > ARRAY_LEN(held))
+		kprintf("theseus: task %u (%s) returned holding %zu more mutex(es): released, marked owner died\n",
+			t->id, t->name, n - ARRAY_LEN(held));
+}
+
 /* A task that returns holding a spinlock leaves it taken for good: a
  * broken invariant (the panic stops the machine, as a fault holding one
  * does). Preemption left disabled is the CPU's, not the task's: it is
- * given back, with a warning, so the next task on this CPU is preemptible. */
+ * given back, with a warning, so the next task on this CPU is preemptible.
+ * A mutex still held is released by the end of the task, with a warning. */
 void task_exit(int64_t value)
 {
 	struct task *t = task_current();
+	warn_held_mutexes(t);
 	unsigned held = spin_held();
 	if (held)
 		panic("task %u (%s) ended holding %u spinlock%s", t->id, t->name, held, held == 1 ? "" : "s");
@@ -385,6 +422,9 @@ bool task_is_idle(const struct task *t) { return t->idle; }
 const char *task_entry_cell(const struct task *t) { return t->entry_cell ? t->entry_cell->name : "nano_core"; }
 const char *task_namespace(const struct task *t) { return t->ns ? t->ns->name : "root"; }
 
+struct rq_link *task_rq_link(struct task *t) { return &t->rq; }
+struct task *task_of_rq_link(struct rq_link *l) { return container_of(l, struct task, rq); }
+
 const char *task_state_name(enum task_state s)
 {
 	static const char *const names[] = { "runnable", "blocked", "sleeping", "exited", "failed", "killed" };
@@ -410,3 +450,5 @@ EXPORT_APP(task_namespace);
 EXPORT_APP(task_find);
 EXPORT_APP(task_for_each);
 EXPORT_APP(task_stats);
+EXPORT_KERNEL(task_rq_link);
+EXPORT_KERNEL(task_of_rq_link);

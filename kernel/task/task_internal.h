@@ -6,6 +6,7 @@
 #include "hal_context.h"
 #include "hal_irq.h"
 #include "mm.h"
+#include "scheduler.h"
 #include "spinlock.h"
 #include "task.h"
 #include "unwind.h"
@@ -34,6 +35,8 @@ struct task {
 	struct wait_queue ended;     /* joiners */
 	struct list all_link;        /* the registry of live tasks */
 	struct list wait_link;       /* in one wait queue or sleep list */
+	struct rq_link rq;           /* the scheduler cell's, while queued */
+	struct list held_mutexes;    /* struct mutex.held_link (waitq.c) */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c; the fault layer decides) */
@@ -94,6 +97,11 @@ bool task_kill_can_divert(const struct hal_regs *regs);
 /* Carries out the kill of the running task from the registers the tick
  * interrupted (through the fault layer's kill handler); true if diverted. */
 bool task_kill_interrupted(struct hal_regs *regs);
+
+/* waitq.c: releases every mutex t still holds as its run ends (t is the
+ * running task): each goes to its first waiter, marked owner died unless t
+ * never returned from locking it. Returns how many. */
+size_t mutex_release_held(struct task *t);
 
 /* task.c */
 NORETURN void task_end_current(enum task_state how, int64_t value);

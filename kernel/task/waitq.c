@@ -5,6 +5,7 @@
  * wait_lock held (queue first), so task_kill, which knows only the task,
  * can reach the queue through wait_lock while the queue surely lives. */
 #include "export.h"
+#include "panic.h"
 #include "sync.h"
 #include "task_internal.h"
 
@@ -108,42 +109,148 @@ size_t wait_queue_wake_all(struct wait_queue *wq)
 	return n;
 }
 
-/* --- the sleeping mutex ------------------------------------------------------ */
+/* --- the sleeping mutex ------------------------------------------------------
+ * owner, state and held_link change only under waiters.lock; taken only
+ * by the owner (or by a hand-over, under the lock, to a new owner).
+ * A task's list of held mutexes changes by the task itself (lock, unlock,
+ * the end of its run) or by a hand-over to it while it is blocked in that
+ * mutex's queue, so the two never race; the end of a run finds there every
+ * mutex the task still holds. Robustness follows POSIX (EOWNERDEAD, then
+ * ENOTRECOVERABLE if unlocked without being made consistent). */
+enum mutex_state {
+	MUTEX_CONSISTENT,
+	MUTEX_INCONSISTENT,  /* its owner died holding it; not marked consistent yet */
+	MUTEX_UNRECOVERABLE, /* unlocked while inconsistent: unusable */
+};
+
 void mutex_init(struct mutex *m)
 {
 	m->owner = NULL;
 	wait_queue_init(&m->waiters);
+	list_init(&m->held_link);
+	m->state = MUTEX_CONSISTENT;
+	m->taken = false;
 }
 
+/* m becomes t's (or nobody's); t has not returned from mutex_lock yet. */
+static void mutex_give(struct mutex *m, struct task *t)
+{
+	m->owner = t;
+	m->taken = false;
+	if (t)
+		list_push_back(&t->held_mutexes, &m->held_link);
+}
+
+/* The waiting condition, under the queue lock: the mutex is ours (taken
+ * now if free), or unusable (waiting would never end). */
 static bool mutex_free_or_mine(void *p)
 {
 	struct mutex *m = p;
 	struct task *me = task_current();
+	if (m->state == MUTEX_UNRECOVERABLE)
+		return true;
 	if (m->owner == NULL)
-		m->owner = me; /* taken under the queue lock */
+		mutex_give(m, me);
 	return m->owner == me;
 }
 
-bool mutex_lock(struct mutex *m)
+struct mutex_result mutex_lock(struct mutex *m)
 {
-	if (m->owner == task_current())
-		return false; /* not recursive */
-	return wait_queue_wait_cond(&m->waiters, mutex_free_or_mine, m);
+	struct task *me = task_current();
+	if (m->owner == me)
+		return (struct mutex_result){ MUTEX_REFUSED }; /* not recursive */
+	if (!wait_queue_wait_cond(&m->waiters, mutex_free_or_mine, m))
+		return (struct mutex_result){ MUTEX_REFUSED };
+	if (m->owner != me)
+		return (struct mutex_result){ MUTEX_NOT_RECOVERABLE };
+	/* Ours: owner and state change only by us now. A kill before this line
+	 * ends the run with the mutex handed but never used: not owner-died. */
+	m->taken = true;
+	return (struct mutex_result){ m->state == MUTEX_INCONSISTENT ? MUTEX_OWNER_DIED : MUTEX_OK };
 }
 
-/* Hands the mutex straight to the first waiter, so a releasing task that
- * loops cannot take it back before the waiter runs. */
-void mutex_unlock(struct mutex *m)
+/* Passes m on, with its queue locked and m off its owner's list: to the
+ * first waiter, or, once unusable, to nobody with every waiter woken (each
+ * sees MUTEX_NOT_RECOVERABLE). */
+static void mutex_pass_on(struct mutex *m)
 {
-	irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+	if (m->state == MUTEX_UNRECOVERABLE) {
+		m->owner = NULL;
+		struct task *t;
+		while ((t = pop_waiter(&m->waiters)))
+			sched_make_runnable(t);
+		return;
+	}
+	/* Straight to the first waiter, so a releasing task that loops cannot
+	 * take it back before the waiter runs. */
 	struct task *next = pop_waiter(&m->waiters);
-	m->owner = next;
+	mutex_give(m, next);
 	if (next)
 		sched_make_runnable(next);
+}
+
+void mutex_unlock(struct mutex *m)
+{
+	struct task *me = task_current();
+	irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+	if (m->owner != me) {
+		spin_unlock_irqrestore(&m->waiters.lock, s);
+		panic("mutex %p unlocked by task %u (%s), which does not hold it", (void *)m, me->id, me->name);
+	}
+	list_remove(&m->held_link);
+	/* Released unrepaired: unusable, unless a cleanup releases it while its
+	 * task unwinds (that owner died too, the next one may still repair). */
+	if (m->state == MUTEX_INCONSISTENT && !me->unwinding)
+		m->state = MUTEX_UNRECOVERABLE;
+	mutex_pass_on(m);
 	spin_unlock_irqrestore(&m->waiters.lock, s);
 }
 
+err_t mutex_mark_consistent(struct mutex *m)
+{
+	irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+	bool ok = m->owner == task_current() && m->state == MUTEX_INCONSISTENT;
+	if (ok)
+		m->state = MUTEX_CONSISTENT;
+	spin_unlock_irqrestore(&m->waiters.lock, s);
+	return ok ? E_OK : E_INVAL;
+}
+
 bool mutex_held_by_me(const struct mutex *m) { return m->owner == task_current(); }
+
+size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap)
+{
+	size_t n = 0;
+	struct list *pos;
+	list_for_each(pos, &t->held_mutexes) {
+		if (n < cap)
+			out[n] = list_entry(pos, struct mutex, held_link);
+		n++;
+	}
+	return n;
+}
+
+size_t mutex_release_held(struct task *t)
+{
+	size_t n = 0;
+	while (!list_empty(&t->held_mutexes)) {
+		struct mutex *m = list_entry(t->held_mutexes.next, struct mutex, held_link);
+		irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
+		list_remove(&m->held_link);
+		if (m->taken && m->state == MUTEX_CONSISTENT)
+			m->state = MUTEX_INCONSISTENT;
+		mutex_pass_on(m);
+		spin_unlock_irqrestore(&m->waiters.lock, s);
+		n++;
+	}
+	return n;
+}
+
+const char *mutex_status_name(enum mutex_status st)
+{
+	static const char *const names[] = { "ok", "owner died", "refused", "not recoverable" };
+	return (unsigned)st < ARRAY_LEN(names) ? names[st] : "?";
+}
 
 EXPORT_APP(wait_queue_init);
 EXPORT_APP(wait_queue_wait_cond);
@@ -152,4 +259,7 @@ EXPORT_APP(wait_queue_wake_all);
 EXPORT_APP(mutex_init);
 EXPORT_APP(mutex_lock);
 EXPORT_APP(mutex_unlock);
+EXPORT_APP(mutex_mark_consistent);
 EXPORT_APP(mutex_held_by_me);
+EXPORT_APP(mutex_status_name);
+EXPORT_KERNEL(mutex_held_by);

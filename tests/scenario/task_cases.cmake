@@ -55,3 +55,29 @@ scenario(task_spawn_cell_without_main 1
 scenario(task_join_self_refused 1
 	--match "^join: task 1 is this shell. it never ends while the shell waits$"
 	-- ${SIM} -c "join 1")
+
+# A mutex whose owner dies (cells/lock_demo): the owner dies holding it, by a
+# page fault or a panic; the waiter queued behind it is told "owner died",
+# repairs what it guards and marks it consistent; the next lock is ok, and
+# the fault log names the mutex the kernel released.
+set(LOCK_DEMO_MATCHES
+	--match "^lock_demo: owner dies holding the lock, halfway through a transfer$"
+	--match "^lock_demo: the waiter got the lock: owner died$"
+	--match "^lock_demo: accounts hold 90 \\+ 0 = 90: repairing$"
+	--match "^lock_demo: the lock again: ok, accounts 90 \\+ 10$"
+	--match "^task 2 exited with 0$"
+	--match "^#1 .*task 3 \\(lock_owner\\) .*: unwound, 0 landing pad\\(s\\) run. released 1 mutex\\(es\\) it held, marked owner died: lock_demo:.bss.accounts_lock\\+0x0$"
+	--nomatch "lock_demo: the lock again: (owner died|not recoverable|refused)")
+scenario(task_lock_owner_faults 0 ${LOCK_DEMO_MATCHES}
+	--match "^#1 .* page fault at lock_demo:.text.owner"
+	-- ${SIM} -c "spawn lock_demo\njoin 2\nfaults")
+scenario(task_lock_owner_panics_cpus2 0 ${LOCK_DEMO_MATCHES}
+	--match "^#1 .* panic at lock_demo:.text.owner"
+	-- ${SIM} --cpus 2 -c "spawn lock_demo 1\njoin 2\nfaults")
+if(VALGRIND)
+	add_test(NAME valgrind.scenario_lock_owner_panics
+		COMMAND ${EXPECT} 0 ${LOCK_DEMO_MATCHES}
+			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+			${SIM} -c "spawn lock_demo 1\njoin 2\nfaults")
+	set_tests_properties(valgrind.scenario_lock_owner_panics PROPERTIES LABELS valgrind)
+endif()

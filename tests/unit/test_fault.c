@@ -61,7 +61,7 @@ struct nothing {
 static int64_t block_on_mutex(struct nothing *unused)
 {
 	(void)unused;
-	T_CHECK(mutex_lock(&handed)); /* blocks in a wait queue: its lock dropped, irqs off, switch */
+	T_CHECK(mutex_lock(&handed).status == MUTEX_OK); /* blocks in a wait queue: its lock dropped, irqs off, switch */
 	held_after_block = spin_held();
 	mutex_unlock(&handed);
 	return 0;
@@ -74,7 +74,7 @@ static int64_t hand_over_a_mutex(void *unused)
 {
 	(void)unused;
 	mutex_init(&handed);
-	T_CHECK(mutex_lock(&handed));
+	T_CHECK(mutex_lock(&handed).status == MUTEX_OK);
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.cpu = 0;
 	struct task_ref t;

@@ -9,6 +9,7 @@
 #include "cell.h"
 #include "cell_support.h"
 #include "heap.h"
+#include "panic.h"
 #include "kernel/task/task_internal.h"
 #include "scheduler.h"
 #include "tboot.h"
@@ -119,6 +120,29 @@ START_TEST(test_each_cpu_picks_from_its_own_queue)
 }
 END_TEST
 
+/* The runqueue cell links a task's own rq_link: no allocation, so nothing
+ * to fail, and a second link of the same task would corrupt the queue. It
+ * is refused with a panic (here, outside any task: the machine stops). */
+START_TEST(test_a_task_is_never_linked_twice)
+{
+	void (*push)(unsigned, struct task *, int) = (void *)ns_resolve(ns_root(), "rq_push_back")->addr;
+	size_t (*len)(unsigned) = (void *)ns_resolve(ns_root(), "rq_len")->addr;
+	struct task *t = fake_task("twice", 1);
+	push(0, t, 1);
+	ck_assert_uint_eq(len(0), 1);
+	push(1, t, 1); /* already on cpu 0's queue */
+	ck_abort_msg("a task was linked on two run queues");
+}
+END_TEST
+
+START_TEST(test_a_cpu_outside_every_queue_is_refused)
+{
+	void (*push)(unsigned, struct task *, int) = (void *)ns_resolve(ns_root(), "rq_push_back")->addr;
+	push(MAX_CPUS, fake_task("nowhere", 1), 1);
+	ck_abort_msg("a task was queued on cpu %d", MAX_CPUS);
+}
+END_TEST
+
 static Suite *sched_prio_suite(void)
 {
 	Suite *s = suite_create("sched_prio");
@@ -128,6 +152,11 @@ static Suite *sched_prio_suite(void)
 	tcase_add_test(tc, test_equal_priorities_take_turns_above_lower_ones);
 	tcase_add_test(tc, test_each_cpu_picks_from_its_own_queue);
 	suite_add_tcase(s, tc);
+	TCase *links = tcase_create("links");
+	tcase_add_checked_fixture(links, setup, teardown);
+	tcase_add_exit_test(links, test_a_task_is_never_linked_twice, PANIC_EXIT_STATUS);
+	tcase_add_exit_test(links, test_a_cpu_outside_every_queue_is_refused, PANIC_EXIT_STATUS);
+	suite_add_tcase(s, links);
 	return s;
 }
 

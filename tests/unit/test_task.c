@@ -115,7 +115,7 @@ END_TEST
 static int64_t leaves_queue(void *unused)
 {
 	(void)unused;
-	bool (*rq_contains)(const struct task *) = (void *)ns_resolve(ns_root(), "rq_contains")->addr;
+	bool (*rq_contains)(struct task *) = (void *)ns_resolve(ns_root(), "rq_contains")->addr;
 	struct num n = { 1 };
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
@@ -184,12 +184,90 @@ START_TEST(test_wait_queue_blocks_until_woken)
 }
 END_TEST
 
+/* --- queueing cannot fail ------------------------------------------------------ */
+#define STARVED_TASKS 64
+
+/* Takes every block the heap can give, largest first, so that no size
+ * class has a free slot left; each block links the one taken before it. */
+static void *exhaust_heap(void)
+{
+	void *hog = NULL;
+	for (size_t size = 1UL << 20; size >= 16; size /= 2) {
+		void **p;
+		while ((p = kmalloc(size))) {
+			*p = hog;
+			hog = p;
+		}
+	}
+	return hog;
+}
+
+static void release_heap(void *hog)
+{
+	while (hog) {
+		void *next = *(void **)hog;
+		kfree(hog);
+		hog = next;
+	}
+}
+
+static bool heap_is_exhausted(void)
+{
+	for (size_t size = 16; size <= 256; size *= 2) {
+		void *p = kmalloc(size);
+		if (p) {
+			kfree(p);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int64_t wake_many_with_no_memory(void *unused)
+{
+	(void)unused;
+	wait_queue_init(&wq);
+	go = woken = 0;
+	struct task_ref t[STARVED_TASKS];
+	struct num n = { 0 };
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.cpu = 0;
+	for (int i = 0; i < STARVED_TASKS; i++)
+		T_CHECK(TASK_SPAWN(&o, waiter, &n, &t[i]) == E_OK);
+	for (int i = 0; i < STARVED_TASKS; i++)
+		T_CHECK(yield_until(t[i].t, TASK_BLOCKED)); /* off every run queue */
+	void *hog = exhaust_heap();
+	T_CHECK(heap_is_exhausted());
+	go = 1;
+	T_CHECK(wait_queue_wake_all(&wq) == STARVED_TASKS); /* each one queued with no memory left */
+	/* A task the run queue dropped would never run: bound the wait. */
+	uint64_t deadline = hal_time_ns() + 5 * SECOND;
+	while (woken < STARVED_TASKS && hal_time_ns() < deadline)
+		task_yield();
+	int64_t ran = woken;
+	T_CHECK(heap_is_exhausted()); /* nothing was freed while they ran */
+	release_heap(hog);
+	for (int i = 0; i < STARVED_TASKS && ran == STARVED_TASKS; i++) {
+		int64_t v = -5;
+		T_CHECK(task_join(&t[i], &v) == E_OK && v == 0);
+	}
+	for (int i = 0; i < STARVED_TASKS && ran == STARVED_TASKS; i++)
+		task_ref_drop(&t[i]);
+	return ran;
+}
+
+START_TEST(test_queueing_needs_no_memory_every_woken_task_runs)
+{
+	ck_assert_int_eq(RUN_IN_TASK(wake_many_with_no_memory, NULL), STARVED_TASKS);
+}
+END_TEST
+
 static struct mutex mtx;
 static int order[4], norder;
 
 static int64_t contender(struct num *n)
 {
-	if (!mutex_lock(&mtx))
+	if (mutex_lock(&mtx).status != MUTEX_OK)
 		return -1;
 	order[norder++] = (int)n->x;
 	mutex_unlock(&mtx);
@@ -201,8 +279,8 @@ static int64_t handoff(void *unused)
 	(void)unused;
 	mutex_init(&mtx);
 	norder = 0;
-	T_CHECK(mutex_lock(&mtx));
-	T_CHECK(!mutex_lock(&mtx)); /* not recursive */
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_REFUSED); /* not recursive */
 	struct num n = { 1 };
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
@@ -210,7 +288,7 @@ static int64_t handoff(void *unused)
 	T_CHECK(yield_until(t.t, TASK_BLOCKED)); /* the contender blocks on the mutex */
 	mutex_unlock(&mtx); /* handed to the contender... */
 	T_CHECK(!mutex_held_by_me(&mtx));
-	T_CHECK(mutex_lock(&mtx)); /* ...so we wait until it is done */
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK); /* ...so we wait until it is done */
 	order[norder++] = 0;
 	mutex_unlock(&mtx);
 	int64_t v;
@@ -386,6 +464,7 @@ static Suite *task_suite(void)
 	tcase_add_test(one, test_argument_is_the_tasks_own_copy);
 	tcase_add_test(one, test_lifecycle_runnable_sleeping_exited);
 	tcase_add_test(one, test_wait_queue_blocks_until_woken);
+	tcase_add_test(one, test_queueing_needs_no_memory_every_woken_task_runs);
 	tcase_add_test(one, test_mutex_hands_over_to_the_waiter);
 	tcase_add_test(one, test_no_switch_while_a_preempt_lock_is_held);
 	tcase_add_test(one, test_preemption_interleaves_two_busy_tasks);
