@@ -77,3 +77,22 @@ int64_t faulty_main(const struct app_args *args)
 	return fault_null();
 }
 APP_ENTRY(faulty_main);
+
+/* A call through a null pointer from a frame with a cleanup. The call
+ * pushed only its return address, so the unwind starts at this caller and
+ * runs the cleanup (faulty_call_cleanups counts it). */
+static volatile int call_cleanups;
+static void count_cleanup(int *unused)
+{
+	(void)unused;
+	call_cleanups++;
+}
+
+int fault_call_null(void)
+{
+	int guard CLEANUP(count_cleanup) = 0;
+	int (*volatile f)(void) = NULL;
+	return f() + guard;
+}
+
+int faulty_call_cleanups(void) { return call_cleanups; }

@@ -81,6 +81,49 @@ static void divert(struct hal_regs *r, uintptr_t sp)
 
 static uintptr_t emergency_top(void) { return (uintptr_t)&emergency[hal_cpu_id()][EMERGENCY_STACK]; }
 
+/* Whether the bytes before ret, inside [begin, ret), end with an indirect
+ * call (FF /2: "call *%rax", "call *8(%rdx)", ...). */
+static bool after_indirect_call(uintptr_t begin, uintptr_t ret)
+{
+	for (unsigned len = 2; len <= 7; len++) {
+		if (ret - begin < len)
+			return false;
+		const uint8_t *p = (const uint8_t *)(ret - len);
+		unsigned mod = p[1] >> 6, rm = p[1] & 7;
+		if (p[0] != 0xff || ((p[1] >> 3) & 7) != 2)
+			continue;
+		unsigned n = 2;
+		if (mod != 3 && rm == 4) /* a SIB byte; base 5 without mod means disp32 */
+			n += 1 + (mod == 0 && len > 2 && (p[2] & 7) == 5 ? 4 : 0);
+		n += mod == 1 ? 1 : mod == 2 ? 4 : (mod == 0 && rm == 5) ? 4 : 0;
+		if (n == len)
+			return true;
+	}
+	return false;
+}
+
+/* A fault fetching the instruction itself, at a pc no code covers, after an
+ * indirect call (a call through a bad pointer: into data, or null), has no
+ * frame of its own to unwind: the call pushed its return address and
+ * nothing else. Unwind from that caller instead when the top of the stack
+ * is the return address of an indirect call in code the unwinder knows (a
+ * bad return address fails the unwind as before); the record keeps the
+ * faulting pc. */
+static bool enter_fault_in_caller(struct task *t, const struct hal_regs *r, uintptr_t addr)
+{
+	struct unwind_fde fde;
+	uintptr_t sp = r->rsp;
+	if (addr != r->rip || unwind_find_fde(r->rip, &fde) || sp < t->unwind.stack_lo ||
+	    sp > t->unwind.stack_hi - sizeof(uintptr_t) || sp % sizeof(uintptr_t))
+		return false;
+	uintptr_t ret = *(const uintptr_t *)sp;
+	if (!ret || !unwind_find_fde(ret - 1, &fde) || !after_indirect_call(fde.pc_begin, ret))
+		return false;
+	t->fault_regs.r[DW_RIP] = ret;
+	t->fault_regs.r[DW_RSP] = sp + sizeof(uintptr_t);
+	return true;
+}
+
 void task_divert_unwind(struct task *t, struct hal_regs *r, uintptr_t addr)
 {
 	static const uint8_t dw_of_hal[] = { DW_RAX, DW_RBX, DW_RCX, DW_RDX, DW_RSI, DW_RDI, DW_RBP, DW_RSP,
@@ -88,6 +131,7 @@ void task_divert_unwind(struct task *t, struct hal_regs *r, uintptr_t addr)
 	const uint64_t *h = (const uint64_t *)r;
 	for (size_t i = 0; i < ARRAY_LEN(dw_of_hal); i++)
 		t->fault_regs.r[dw_of_hal[i]] = h[i];
+	t->from_caller = enter_fault_in_caller(t, r, addr);
 	uintptr_t sp = r->rsp - 128; /* below the interrupted frame's red zone */
 	bool overflow = task_stack_overflow_at(t, addr);
 	if (overflow || sp < t->unwind.stack_lo + 1024 || sp > t->unwind.stack_hi) {
@@ -131,7 +175,7 @@ void task_unwind_diverted(void)
 			kprintf("task %u (%s): no headroom for unwinding its stack overflow: %s\n", t->id, t->name,
 				err_text(e));
 	}
-	unwind_from(&t->fault_regs, false, &t->unwind);
+	unwind_from(&t->fault_regs, t->from_caller, &t->unwind);
 }
 
 bool task_blamable(const struct task *t) { return t && !t->idle && !t->unwinding && boundary_hi; }

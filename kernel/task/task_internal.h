@@ -49,6 +49,7 @@ struct task {
 	struct fault_record *nested; /* a fault in a cleanup while unwinding: ends the task */
 	NORETURN void (*diverted_end)(struct task *t); /* task_divert_end */
 	bool overflowed;             /* the fault being unwound overflowed the stack */
+	bool from_caller;            /* fault_regs are the caller's: its pc is a return address */
 	struct unwind_state unwind;
 	struct unwind_regs fault_regs;
 };
