@@ -70,6 +70,7 @@ bool cmd_load(struct shell *sh, const struct shell_args *a)
 {
 	const char *name = a->argv[1];
 	struct namespace *ns = ns_root();
+	CELLS_GUARD(); /* the check, the snapshot, the load and its report see one state */
 	if (ns_find_cell(ns, name)) {
 		shell_error("load", "cell %s is already loaded", name);
 		return false;
@@ -275,28 +276,31 @@ bool cmd_call(struct shell *sh, const struct shell_args *a)
 		shell_error("call", "at most %d arguments", DYNCALL_MAX_ARGS);
 		return false;
 	}
-	const struct cell_symbol *s = resolve_function(name);
-	if (!s)
-		return false;
-	struct call_job job = { .fn = (void *)s->addr, .ret = wide ? DYN_I64 : DYN_I32,
-				.nargs = a->argc - first };
-	for (size_t i = 0; i < job.nargs; i++)
-		if (!parse_call_arg(a, i + first, i + 1, &job.types[i], &job.vals[i]))
-			return false;
-	if (!call_as_app_entry(s, name, &job))
-		return false;
-	struct task_options o = TASK_OPTIONS_DEFAULT;
-	o.name = name;
-	o.cpu = task_cpu(task_current());
-	o.stack_bytes = stack_bytes;
+	struct call_job job = { .ret = wide ? DYN_I64 : DYN_I32, .nargs = a->argc - first };
 	struct task_ref t;
-	err_t e = TASK_SPAWN(&o, call_job_run, &job, &t);
-	if (e) {
-		shell_error("call", "cannot start a task for %s: %s", name, err_text(e));
-		return false;
-	}
+	{
+		CELLS_GUARD(); /* the symbol's cell stays loaded until the task holds it (task_spawn_raw) */
+		const struct cell_symbol *s = resolve_function(name);
+		if (!s)
+			return false;
+		job.fn = (void *)s->addr;
+		for (size_t i = 0; i < job.nargs; i++)
+			if (!parse_call_arg(a, i + first, i + 1, &job.types[i], &job.vals[i]))
+				return false;
+		if (!call_as_app_entry(s, name, &job))
+			return false;
+		struct task_options o = TASK_OPTIONS_DEFAULT;
+		o.name = name;
+		o.cpu = task_cpu(task_current());
+		o.stack_bytes = stack_bytes;
+		err_t e = TASK_SPAWN(&o, call_job_run, &job, &t);
+		if (e) {
+			shell_error("call", "cannot start a task for %s: %s", name, err_text(e));
+			return false;
+		}
+	} /* released before waiting: the wait blocks */
 	int64_t ret = 0;
-	e = shell_wait_foreground(sh, &t, &ret);
+	err_t e = shell_wait_foreground(sh, &t, &ret);
 	task_ref_drop(&t);
 	if (e) {
 		shell_error("call", "%s failed ('faults' shows why)", name);

@@ -163,18 +163,13 @@ static err_t spawn_app(const struct task_options *o, app_entry_fn *entry, const 
 	return task_spawn_raw(o, (task_entry_fn)entry, args, sizeof *args, out);
 }
 
-bool cmd_spawn(struct shell *sh, const struct shell_args *a)
+/* Finds or loads the cell and starts its entry as a task in slot, holding
+ * the cells lock until the task holds the cell (task_spawn_raw). */
+static bool spawn_start(const struct spawn_request *r, struct task_ref *slot)
 {
-	struct spawn_request r;
-	if (!spawn_parse(a, &r))
-		return false;
-	struct task_ref *slot = tasks_free_slot(sh);
-	if (!slot) {
-		shell_error("spawn", "%d spawned tasks are not joined yet; join one first", SHELL_MAX_TASKS);
-		return false;
-	}
+	CELLS_GUARD();
 	size_t n_before = root_cell_count();
-	const struct cell *c = spawn_find_or_load(r.cell);
+	const struct cell *c = spawn_find_or_load(r->cell);
 	if (!c)
 		return false;
 	app_entry_fn *entry = spawn_entry(c);
@@ -185,14 +180,29 @@ bool cmd_spawn(struct shell *sh, const struct shell_args *a)
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = c->name;
 	o.ns = ns_root();
-	o.restartable = r.restartable;
-	o.stack_bytes = r.stack_bytes;
-	err_t e = spawn_app(&o, entry, &r.args, slot);
+	o.restartable = r->restartable;
+	o.stack_bytes = r->stack_bytes;
+	err_t e = spawn_app(&o, entry, &r->args, slot);
 	if (e) {
 		shell_error("spawn", "cannot spawn %s: %s (%s)", c->name, err_text(e), err_name(e));
 		return false;
 	}
-	kprintf("spawned task %u (%s%s)\n", task_id(slot->t), c->name, r.restartable ? ", restartable" : "");
+	kprintf("spawned task %u (%s%s)\n", task_id(slot->t), c->name, r->restartable ? ", restartable" : "");
+	return true;
+}
+
+bool cmd_spawn(struct shell *sh, const struct shell_args *a)
+{
+	struct spawn_request r;
+	if (!spawn_parse(a, &r))
+		return false;
+	struct task_ref *slot = tasks_free_slot(sh);
+	if (!slot) {
+		shell_error("spawn", "%d spawned tasks are not joined yet; join one first", SHELL_MAX_TASKS);
+		return false;
+	}
+	if (!spawn_start(&r, slot))
+		return false;
 	/* Let it start, so its first output comes before the next prompt. */
 	(void)task_sleep_ns(10 * 1000 * 1000);
 	return true;
