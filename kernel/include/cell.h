@@ -187,10 +187,10 @@ void cells_read_unlock(struct grace_read r);
 
 static inline void cells_unlock_ptr(bool *held) { if (*held) cells_unlock(); }
 /* `CELLS_GUARD();` holds the cells lock to the end of the scope. */
-#define CELLS_GUARD() bool cells_guard_##__LINE__ CLEANUP(cells_unlock_ptr) = (cells_lock(), true)
+#define CELLS_GUARD() bool UNIQUE_NAME(cells_guard_) CLEANUP(cells_unlock_ptr) = (cells_lock(), true)
 static inline void cells_read_release(struct grace_read *r) { cells_read_unlock(*r); }
 /* `CELLS_READ_GUARD();` is a cells read section to the end of the scope. */
-#define CELLS_READ_GUARD() struct grace_read cells_read_##__LINE__ CLEANUP(cells_read_release) = cells_read_lock()
+#define CELLS_READ_GUARD() struct grace_read UNIQUE_NAME(cells_read_) CLEANUP(cells_read_release) = cells_read_lock()
 
 /* --- setup ----------------------------------------------------------------- */
 /* cells_init and nano_core_register_unwind: kernel/private/boot.h. */

@@ -16,6 +16,11 @@
 #define ALLOCATOR(release) __attribute__((malloc, malloc(release, 1)))
 #endif
 #define CLEANUP(fn) __attribute__((cleanup(fn)))
+/* A name no other UNIQUE_NAME of the translation unit has: each guard macro
+ * declares one variable, so two guards may share a scope. */
+#define UNIQUE_NAME_CAT_(a, b) a##b
+#define UNIQUE_NAME_CAT(a, b) UNIQUE_NAME_CAT_(a, b)
+#define UNIQUE_NAME(prefix) UNIQUE_NAME_CAT(prefix, __COUNTER__)
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define ALIGN_UP(x, a) (((x) + ((a)-1)) & ~((__typeof__(x))(a)-1))

@@ -61,6 +61,6 @@ static inline struct grace_guard grace_guard_take(struct grace *g)
 }
 /* `GRACE_READ_GUARD(&domain);` is a read section to the end of the scope. */
 #define GRACE_READ_GUARD(g) \
-	struct grace_guard grace_guard_##__LINE__ CLEANUP(grace_guard_release) = grace_guard_take(g)
+	struct grace_guard UNIQUE_NAME(grace_guard_) CLEANUP(grace_guard_release) = grace_guard_take(g)
 
 #endif

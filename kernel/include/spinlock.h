@@ -61,6 +61,6 @@ struct spin_guard {
 static inline void spin_guard_release(struct spin_guard *g) { spin_unlock_irqrestore(g->lock, g->irq); }
 static inline struct spin_guard spin_guard_take(struct spinlock *l) { return (struct spin_guard){ l, spin_lock_irqsave(l) }; }
 /* `SPIN_GUARD(&lock);` holds the spinlock (interrupts off) to the end of the scope. */
-#define SPIN_GUARD(l) struct spin_guard spin_guard_##__LINE__ CLEANUP(spin_guard_release) = spin_guard_take(l)
+#define SPIN_GUARD(l) struct spin_guard UNIQUE_NAME(spin_guard_) CLEANUP(spin_guard_release) = spin_guard_take(l)
 
 #endif

@@ -40,7 +40,7 @@ static inline void preempt_unlock_ptr(struct preempt_lock **l)
 }
 /* `PREEMPT_GUARD(&lock);` holds the lock to the end of the scope. */
 #define PREEMPT_GUARD(l)                                                                          \
-	struct preempt_lock *preempt_guard_##__LINE__ CLEANUP(preempt_unlock_ptr) = (preempt_lock(l), (l))
+	struct preempt_lock *UNIQUE_NAME(preempt_guard_) CLEANUP(preempt_unlock_ptr) = (preempt_lock(l), (l))
 
 /* The tasks that hold mutexes keep them on a list (struct mutex.held_link),
  * so the kernel finds what a task still holds when its run ends. */
