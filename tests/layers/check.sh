@@ -14,8 +14,12 @@
 #  - a kernel object uses (calls, takes the address of) a symbol that an
 #    object of a higher floor defines (nm over the nano_core's objects).
 #
-#   check.sh SOURCE_DIR OBJECT_LIST    the check (OBJECT_LIST: a file naming
-#                                      the nano_core objects, one a line)
+#   check.sh SOURCE_DIR OBJECT_LIST [HAL_OBJECT_LIST]
+#                                      the check (OBJECT_LIST: a file naming
+#                                      the nano_core objects, one a line;
+#                                      HAL_OBJECT_LIST: the HALs' objects,
+#                                      which may use only kernel/lib and
+#                                      kernel_main)
 #   check.sh --self-test SOURCE_DIR    shows that the check catches each
 #                                      kind of violation, on a small tree
 set -u
@@ -140,9 +144,11 @@ obj_source() {
 	echo "kernel/${o%.o}"
 }
 
+declare -A def_src def_floor # every kernel symbol: its source and floor (check_symbols)
+
 check_symbols() {
 	local list=$1 obj src dir sym def defsrc uf df used
-	declare -A def_src def_floor seen_exc
+	declare -A seen_exc
 	local objs=()
 	while IFS= read -r obj; do
 		[ -n "$obj" ] && objs+=("$obj")
@@ -186,6 +192,23 @@ check_symbols() {
 		[ -n "${seen_exc[$used]:-}" ] ||
 			echo "layers: note: the TEMPORARY exception $used is no longer needed; remove it from tests/layers/check.sh"
 	done
+}
+
+# The HALs lie below every floor: of the kernel, their objects may use only
+# kernel/lib (the bare-metal HAL's libc; the compiler's mem* calls) and the
+# entry they boot into, kernel_main. Everything else the kernel gives them
+# (fault, tick and CPU-start handlers) it installs through function pointers.
+check_hal_symbols() {
+	local list=$1 obj sym def
+	while IFS= read -r obj; do
+		[ -n "$obj" ] || continue
+		[ -r "$obj" ] || { fail "$obj: no such object (build the HALs first)"; continue; }
+		while read -r sym; do
+			def=${def_floor[$sym]:-}
+			[ -n "$def" ] && [ "$def" != lib ] && [ "$sym" != kernel_main ] || continue
+			fail "HAL object $(basename "$(dirname "$obj")")/$(basename "$obj") uses $sym, defined in ${def_src[$sym]} (floor $def): a HAL uses only kernel/lib and kernel_main"
+		done < <("$NM" -u "$obj" | awk '{ print $NF }')
+	done < "$list"
 }
 
 # A small tree with one violation of each kind; the check must name each.
@@ -246,10 +269,11 @@ if [ "${1:-}" = "--self-test" ]; then
 	self_test "$2"
 	exit
 fi
-[ $# -eq 2 ] || { echo "usage: $0 SOURCE_DIR OBJECT_LIST | --self-test SOURCE_DIR" >&2; exit 2; }
+[ $# -eq 2 ] || [ $# -eq 3 ] || { echo "usage: $0 SOURCE_DIR OBJECT_LIST [HAL_OBJECT_LIST] | --self-test SOURCE_DIR" >&2; exit 2; }
 root=$(realpath "$1")
 check_includes "$root"
 check_symbols "$2"
+[ $# -eq 3 ] && check_hal_symbols "$3"
 if [ $errors -ne 0 ]; then
 	echo "layers: $errors violation(s) of the kernel's floors ($FLOORS, lowest first; docs/layers.md)"
 	exit 1
