@@ -8,6 +8,7 @@
 #include "diag.h"
 #include "export.h"
 #include "mm.h"
+#include "mm_code.h"
 
 err_t cell_text_patch(void *dst, const void *src, size_t len, struct cell_diag *diag)
 {

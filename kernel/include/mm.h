@@ -128,17 +128,6 @@ err_t mp_as_code(const struct mapped_pages_rx *m, size_t off, const void **out) 
 				sizeof(T), 1, _Alignof(T), (void **)(outp));         \
 	})
 
-/* --- patching live code (patch.c) --- */
-/* Copies len bytes from src to offset off of the executable mapping m,
- * through a temporary writable, non-executable alias of its frames (the one
- * exception to one mapping per frame, gone before the call returns), then
- * announces the range with hal_code_patched. m stays executable and never
- * writable. src must not lie in m's frames. The caller makes sure no CPU
- * executes the range meanwhile (other CPUs paused, or the code not in use);
- * x86 keeps each CPU's instruction fetch coherent with the stores.
- * E_RANGE if [off, off+len) is outside m; E_NOMEM/E_HAL if no alias. */
-err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
-
 /* --- the W^X and alias audit (audit.c) --- */
 struct mm_audit {
 	size_t ranges, pages;   /* mapped ranges and pages the walk saw */

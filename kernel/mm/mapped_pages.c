@@ -4,6 +4,7 @@
  * protection and the type; unmapping checks that it names the live mapping,
  * removes the translation exactly once and returns both ranges to their
  * allocators. */
+#include "klib.h"
 #include "mm_internal.h"
 #include "panic.h"
 
@@ -100,11 +101,28 @@ err_t mp_unmap_keep_pages(struct mapped_pages *m, struct allocated_pages *pages)
 err_t mp_unmap_rw(struct mapped_pages_rw *m) { return mp_unmap(&m->m); }
 err_t mp_unmap_rx(struct mapped_pages_rx *m) { return mp_unmap(&m->m); }
 
-/* Moves src to dst with a new protection; src is emptied only on success. */
+bool mp_is_live(const struct mapped_pages *m, const char *who)
+{
+	for (size_t i = 0; i < m->frames.count; i++) {
+		uint64_t frame = m->frames.start + i * PAGE_SIZE;
+		if (frames_mapping_of(frame) != m->gen) {
+			kprintf("mm: %s: mapping #%u of frames %#lx+%zu is not live (frame %#lx): refused\n", who, m->gen,
+				(unsigned long)m->frames.start, m->frames.count, (unsigned long)frame);
+			return false;
+		}
+	}
+	return true;
+}
+
+/* Moves src to dst with a new protection; src is emptied only on success.
+ * Only the live mapping may change its pages' rights: a stale copy, or one
+ * made up, is refused (E_STALE). */
 static err_t remap(struct mapped_pages *src, unsigned prot, struct mapped_pages *dst)
 {
 	if (src->pages.count == 0)
 		return E_EMPTY;
+	if (!mp_is_live(src, "remap"))
+		return E_STALE;
 	if (!hal_protect(src->pages.start, mp_size(src), prot))
 		return E_HAL;
 	*dst = *src;

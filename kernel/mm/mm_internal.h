@@ -27,5 +27,9 @@ err_t frames_unclaim(const struct allocated_frames *f, uint32_t gen) MUST_USE NO
  * that maps it, 0 if none or not a frame. */
 bool frames_owned(uint64_t paddr);
 uint32_t frames_mapping_of(uint64_t paddr);
+/* Whether m is the live mapping of all its frames (its generation is the
+ * one they are claimed by); says why not, naming who asked. A copy of a live
+ * mapping is indistinguishable from it until one of them unmaps. */
+bool mp_is_live(const struct mapped_pages *m, const char *who) NONNULL(1, 2);
 
 #endif

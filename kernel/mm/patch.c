@@ -5,8 +5,8 @@
  * (docs/memory.md): the frames stay claimed by the executable mapping, the
  * alias is owned by this call alone and gone before it returns. Above it,
  * cell_text_patch (kernel/cell/patch.c) finds the cell holding the range. */
-#include "export.h"
 #include "klib.h"
+#include "mm_code.h"
 #include "mm_internal.h"
 #include "panic.h"
 
@@ -18,6 +18,13 @@ err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size
 		return E_INVAL;
 	if (off > mp_size(&m->m) || len > mp_size(&m->m) - off)
 		return E_RANGE;
+	/* Only code the kernel mapped: the live, executable mapping of its
+	 * frames, never a copy that outlived it or a struct made up to name
+	 * someone else's frames. */
+	if (m->m.prot != HAL_PROT_RX)
+		return E_INVAL;
+	if (!mp_is_live(&m->m, "mp_patch_code"))
+		return E_STALE;
 	size_t first = off / PAGE_SIZE, count = (off + len - 1) / PAGE_SIZE - first + 1;
 	struct allocated_pages alias PAGES_AUTO = { 0 };
 	err_t e = pages_alloc(count, &alias);
@@ -33,4 +40,5 @@ err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size
 	return E_OK;
 }
 
-EXPORT_KERNEL(mp_patch_code);
+/* Not exported: cells patch code through cell_text_patch, which finds the
+ * mapping from the cell that owns the range. */

@@ -13,6 +13,7 @@
 #include "cell_support.h"
 #include "heap.h"
 #include "mm.h"
+#include "mm_code.h"
 #include "tboot.h"
 
 /* patchme_value is "movl $IMM, %eax; ret": the immediate is at offset 1. */
@@ -71,6 +72,8 @@ START_TEST(test_patch_refuses_ranges_outside_one_cells_text)
 	ck_assert_str_eq(d.cell, "chain_c");
 	/* the nano_core's own code (a builtin cell) */
 	ck_assert_int_eq(cell_text_patch((void *)(uintptr_t)&cell_text_patch, junk, 1, &d), E_RANGE);
+	ck_assert_str_eq(d.cell, "nano_core_cell");
+	ck_assert_msg(strstr(diag_line(&d), "is not in the text of a loaded cell") != NULL, "diag: %s", diag_line(&d));
 	/* no cell at all: the heap */
 	void *heap = kmalloc(16);
 	ck_assert_int_eq(cell_text_patch(heap, junk, 1, &d), E_RANGE);
@@ -80,10 +83,33 @@ START_TEST(test_patch_refuses_ranges_outside_one_cells_text)
 	ck_assert_int_eq(cell_text_patch(fn, junk, text + 1, &d), E_RANGE);
 	ck_assert_msg(strstr(diag_line(&d), "cell patchme, section .text.patchme_value, offset 0x0") != NULL,
 		      "diag: %s", diag_line(&d));
+	ck_assert_msg(strstr(diag_line(&d), "run past the cell's text") != NULL, "diag: %s", diag_line(&d));
 	ck_assert_int_eq(mp_patch_code(&c->text, text - 1, junk, 2), E_RANGE);
 	ck_assert_int_eq(memcmp(fn, before, sizeof before), 0);
 	ck_assert_int_eq(patchme()(), 7);
 	unload("chain_c");
+	unload("patchme");
+}
+END_TEST
+
+/* Only the live mapping of a cell's text may be patched or change its
+ * rights: a struct made up to name the same frames (another generation, as
+ * a stale copy has after a remap) is refused, nothing is written, and the
+ * code still runs. */
+START_TEST(test_a_made_up_mapping_cannot_patch_or_remap_live_code)
+{
+	struct cell *c = load("patchme");
+	size_t off = sym_addr("patchme_value") + IMM_OFFSET - mp_start(&c->text.m);
+	struct mapped_pages_rx forged = c->text;
+	forged.m.gen ^= 0x5a5a;
+	int32_t v = 42;
+	ck_assert_int_eq(mp_patch_code(&forged, off, &v, sizeof v), E_STALE);
+	struct mapped_pages_rw rw;
+	ck_assert_int_eq(mp_remap_rx_to_rw(&forged, &rw), E_STALE);
+	ck_assert_uint_eq(forged.m.pages.count, c->text.m.pages.count); /* a refused remap leaves it as it was */
+	ck_assert_int_eq(patchme()(), 7);
+	ck_assert_int_eq(mp_patch_code(&c->text, off, &v, sizeof v), E_OK); /* the live one may */
+	ck_assert_int_eq(patchme()(), 42);
 	unload("patchme");
 }
 END_TEST
@@ -107,6 +133,7 @@ static Suite *patch_suite(void)
 	tcase_add_checked_fixture(tc, tboot_setup_cells, tboot_teardown_cells);
 	tcase_add_test(tc, test_patch_rewrites_a_loaded_cells_constant);
 	tcase_add_test(tc, test_patch_refuses_ranges_outside_one_cells_text);
+	tcase_add_test(tc, test_a_made_up_mapping_cannot_patch_or_remap_live_code);
 	tcase_add_test_raise_signal(tc, test_text_stays_unwritable_after_a_patch, SIGSEGV);
 	suite_add_tcase(s, tc);
 	return s;
