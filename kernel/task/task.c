@@ -233,15 +233,14 @@ NORETURN void task_end_current(enum task_state how, int64_t value)
 	schedule_final();
 }
 
-/* "cell:section+0xoff" for a mutex in a cell's data, else its address. */
-static void describe_mutex(const struct mutex *m, char *buf, size_t cap)
+void task_describe_addr(uintptr_t a, char *buf, size_t cap)
 {
 	CELLS_READ_GUARD(); /* the section stays alive while we print it */
-	const struct cell_section *sec = cell_section_at((uintptr_t)m);
+	const struct cell_section *sec = cell_section_at(a);
 	if (sec)
-		ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)((uintptr_t)m - sec->addr));
+		ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)(a - sec->addr));
 	else
-		ksnprintf(buf, cap, "%p", (const void *)m);
+		ksnprintf(buf, cap, "%p", (const void *)a);
 }
 
 /* Mutexes a returning task still holds: named here, released by
@@ -253,7 +252,7 @@ static void warn_held_mutexes(const struct task *t)
 	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
 	for (size_t i = 0; i < MIN(n, ARRAY_LEN(held)); i++) {
 		char where[128];
-		describe_mutex(held[i], where, sizeof where);
+		task_describe_addr((uintptr_t)held[i], where, sizeof where);
 		kprintf("theseus: task %u (%s) returned holding mutex %s: released, marked owner died\n", t->id,
 			t->name, where);
 	}

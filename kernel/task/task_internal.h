@@ -105,6 +105,9 @@ bool task_kill_interrupted(struct hal_regs *regs);
 size_t mutex_release_held(struct task *t);
 
 /* task.c */
+/* "cell:section+0xoff" for an address in a cell (a mutex in its data, say),
+ * else the address (in a cells read section). */
+void task_describe_addr(uintptr_t a, char *buf, size_t cap);
 NORETURN void task_end_current(enum task_state how, int64_t value);
 void task_trampoline(void *p);
 void task_prepare_context(struct task *t);

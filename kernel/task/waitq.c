@@ -125,6 +125,12 @@ enum mutex_state {
 
 void mutex_init(struct mutex *m)
 {
+	struct task *me = task_current();
+	if (me && m->owner == me) { /* its held_link would point to itself: the end of the run would loop */
+		char where[128];
+		task_describe_addr((uintptr_t)m, where, sizeof where);
+		panic("mutex_init of mutex %s, which the calling task %u (%s) holds", where, me->id, me->name);
+	}
 	m->owner = NULL;
 	wait_queue_init(&m->waiters);
 	list_init(&m->held_link);
@@ -223,8 +229,11 @@ size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap)
 	size_t n = 0;
 	struct list *pos;
 	list_for_each(pos, &t->held_mutexes) {
+		const struct mutex *m = list_entry(pos, struct mutex, held_link);
+		if (!m->taken)
+			continue; /* handed over, never used: released unmarked */
 		if (n < cap)
-			out[n] = list_entry(pos, struct mutex, held_link);
+			out[n] = m;
 		n++;
 	}
 	return n;

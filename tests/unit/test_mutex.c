@@ -298,9 +298,13 @@ static int64_t kill_after_handover(void *unused)
 	preempt_disable(); /* the waiter must not run between the two */
 	mutex_unlock(&mtx);
 	T_CHECK(!mutex_held_by_me(&mtx)); /* handed to the waiter */
+	unsigned id = task_id(waiter.t);
 	T_CHECK(task_kill(&waiter) == E_OK);
 	preempt_enable();
 	join(&waiter, E_FAILED);
+	const struct fault_record *rec = record_of(id);
+	T_CHECK(rec && rec->kind == FAULT_KILL);
+	T_CHECK(rec && rec->mutexes == 0 && rec->mutex_names[0] == '\0'); /* released unmarked: not named */
 	struct mutex_result r = mutex_lock(&mtx);
 	if (mutex_result_held(r))
 		mutex_unlock(&mtx);
@@ -413,6 +417,37 @@ START_TEST(test_unlocking_a_mutex_held_by_another_fails_that_task)
 }
 END_TEST
 
+/* mutex_init of a mutex the caller holds would unlink it from nothing and
+ * leave the task's held list looping on itself: it panics instead, naming
+ * the mutex, and the task fails (the end of its run still finds the mutex
+ * on its list and releases it as owner died). */
+static int64_t init_what_i_hold(struct nothing *unused)
+{
+	(void)unused;
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
+	mutex_init(&mtx);
+	return 0;
+}
+
+static int64_t reinit_held(void *unused)
+{
+	(void)unused;
+	reset();
+	struct task_ref t = spawn(init_what_i_hold, "reinits", false);
+	unsigned id = task_id(t.t);
+	join(&t, E_FAILED);
+	const struct fault_record *r = record_of(id);
+	T_CHECK(r && r->kind == FAULT_PANIC && strstr(r->detail, "mutex_init of mutex ") &&
+		strstr(r->detail, "which the calling task") && r->mutexes == 1);
+	return lock_status(NULL);
+}
+
+START_TEST(test_mutex_init_of_a_mutex_the_caller_holds_fails_the_task)
+{
+	ck_assert_int_eq(RUN_IN_TASK(reinit_held, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
+
 static Suite *mutex_suite(void)
 {
 	Suite *s = suite_create("mutex");
@@ -428,6 +463,7 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_a_guard_released_by_unwinding_leaves_it_consistent);
 	tcase_add_test(tc, test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on);
 	tcase_add_test(tc, test_unlocking_a_mutex_held_by_another_fails_that_task);
+	tcase_add_test(tc, test_mutex_init_of_a_mutex_the_caller_holds_fails_the_task);
 	suite_add_tcase(s, tc);
 	TCase *smp = tcase_create("smp");
 	tcase_set_timeout(smp, 60);
