@@ -246,6 +246,13 @@ void task_restart(struct task *t)
 	schedule_final();
 }
 
+size_t task_release_mutexes(struct task *t)
+{
+	if (t != task_current())
+		panic("task_release_mutexes: task %u is not the running task", t->id);
+	return mutex_release_held(t);
+}
+
 void task_end_abnormally(struct task *t, enum task_state how)
 {
 	if (t != task_current())

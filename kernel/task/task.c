@@ -5,6 +5,7 @@
 #include "heap.h"
 #include "panic.h"
 #include "sync.h"
+#include "task_fail.h"
 #include "task_internal.h"
 
 static struct {
@@ -402,6 +403,47 @@ void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg)
 	struct list *pos;
 	list_for_each(pos, &reg.all) fn(list_entry(pos, struct task, all_link), arg);
 	spin_unlock_irqrestore(&reg.lock, s);
+}
+
+/* What t (not the caller) uses in [lo, hi), read under its wait_lock: a
+ * queue it waits on (a mutex's or any other), or a mutex it holds. */
+static bool uses_region(struct task *t, uintptr_t lo, uintptr_t hi, struct task_region_use *use)
+{
+	bool found = false;
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	uintptr_t q = (uintptr_t)t->waiting_on;
+	if (q >= lo && q < hi) {
+		*use = (struct task_region_use){ .task_id = t->id, .addr = q, .waits = true };
+		found = true;
+	}
+	struct list *pos;
+	list_for_each(pos, &t->held_mutexes) {
+		uintptr_t m = (uintptr_t)list_entry(pos, struct mutex, held_link);
+		if (!found && m >= lo && m < hi) {
+			*use = (struct task_region_use){ .task_id = t->id, .addr = m, .waits = false };
+			found = true;
+		}
+	}
+	spin_unlock_irqrestore(&t->wait_lock, s);
+	if (found)
+		strlcpy(use->task, t->name, sizeof use->task);
+	return found;
+}
+
+bool task_region_in_use(const struct task *self, uintptr_t lo, uintptr_t hi, struct task_region_use *use)
+{
+	bool found = false;
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
+	struct list *pos;
+	list_for_each(pos, &reg.all) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t != self && !ended(t) && uses_region(t, lo, hi, use)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&reg.lock, s);
+	return found;
 }
 
 void task_stats(struct task_stats *out)

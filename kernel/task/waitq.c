@@ -115,7 +115,9 @@ size_t wait_queue_wake_all(struct wait_queue *wq)
  * A task's list of held mutexes changes by the task itself (lock, unlock,
  * the end of its run) or by a hand-over to it while it is blocked in that
  * mutex's queue, so the two never race; the end of a run finds there every
- * mutex the task still holds. Robustness follows POSIX (EOWNERDEAD, then
+ * mutex the task still holds. Each change also holds the task's wait_lock
+ * (after the queue's), so another task may read the list under it
+ * (task_region_in_use). Robustness follows POSIX (EOWNERDEAD, then
  * ENOTRECOVERABLE if unlocked without being made consistent). */
 enum mutex_state {
 	MUTEX_CONSISTENT,
@@ -138,13 +140,28 @@ void mutex_init(struct mutex *m)
 	m->taken = false;
 }
 
+/* m joins or leaves t's list of held mutexes; m's queue is locked. */
+static void held_add(struct task *t, struct mutex *m)
+{
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	list_push_back(&t->held_mutexes, &m->held_link);
+	spin_unlock_irqrestore(&t->wait_lock, s);
+}
+
+static void held_remove(struct task *t, struct mutex *m)
+{
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	list_remove(&m->held_link);
+	spin_unlock_irqrestore(&t->wait_lock, s);
+}
+
 /* m becomes t's (or nobody's); t has not returned from mutex_lock yet. */
 static void mutex_give(struct mutex *m, struct task *t)
 {
 	m->owner = t;
 	m->taken = false;
 	if (t)
-		list_push_back(&t->held_mutexes, &m->held_link);
+		held_add(t, m);
 }
 
 /* The waiting condition, under the queue lock: the mutex is ours (taken
@@ -203,7 +220,7 @@ void mutex_unlock(struct mutex *m)
 		spin_unlock_irqrestore(&m->waiters.lock, s);
 		panic("mutex %p unlocked by task %u (%s), which does not hold it", (void *)m, me->id, me->name);
 	}
-	list_remove(&m->held_link);
+	held_remove(me, m);
 	/* Released unrepaired: unusable, unless a cleanup releases it while its
 	 * task unwinds (that owner died too, the next one may still repair). */
 	if (m->state == MUTEX_INCONSISTENT && !me->unwinding)
@@ -245,7 +262,7 @@ size_t mutex_release_held(struct task *t)
 	while (!list_empty(&t->held_mutexes)) {
 		struct mutex *m = list_entry(t->held_mutexes.next, struct mutex, held_link);
 		irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
-		list_remove(&m->held_link);
+		held_remove(t, m);
 		if (m->taken && m->state == MUTEX_CONSISTENT)
 			m->state = MUTEX_INCONSISTENT;
 		mutex_pass_on(m);
