@@ -47,6 +47,7 @@ static task_kill_handler_fn kill_handler_get(void)
 struct unwind_state *task_unwind_begin(struct task *t, struct fault_record *rec, unwind_done_fn done)
 {
 	t->unwinding = true;
+	t->died_count = 0;
 	t->fault = rec;
 	t->unwind = (struct unwind_state){
 		.boundary_lo = boundary_lo,

@@ -250,7 +250,7 @@ void task_describe_addr(uintptr_t a, char *buf, size_t cap)
 static void warn_held_mutexes(const struct task *t)
 {
 	const struct mutex *held[4];
-	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
+	size_t n = mutex_died_with(t, held, ARRAY_LEN(held)); /* not unwinding: only what it holds */
 	for (size_t i = 0; i < MIN(n, ARRAY_LEN(held)); i++) {
 		char where[128];
 		task_describe_addr((uintptr_t)held[i], where, sizeof where);

@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "scheduler.h"
 #include "spinlock.h"
+#include "sync.h"
 #include "task.h"
 #include "unwind.h"
 
@@ -37,6 +38,8 @@ struct task {
 	struct list wait_link;       /* in one wait queue or sleep list */
 	struct rq_link rq;           /* the scheduler cell's, while queued */
 	struct list held_mutexes;    /* struct mutex.held_link (waitq.c) */
+	const struct mutex *died[MUTEX_DIED_KEPT]; /* released by its cleanups while unwinding (waitq.c) */
+	unsigned died_count;         /* how many; zeroed when an unwind begins */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c; the fault layer decides) */

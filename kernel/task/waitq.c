@@ -138,6 +138,7 @@ void mutex_init(struct mutex *m)
 	list_init(&m->held_link);
 	m->state = MUTEX_CONSISTENT;
 	m->taken = false;
+	m->by_cleanup = false;
 }
 
 /* m joins or leaves t's list of held mutexes; m's queue is locked. */
@@ -189,6 +190,7 @@ struct mutex_result mutex_lock(struct mutex *m)
 	/* Ours: owner and state change only by us now. A kill before this line
 	 * ends the run with the mutex handed but never used: not owner-died. */
 	m->taken = true;
+	m->by_cleanup = me->unwinding;
 	return (struct mutex_result){ m->state == MUTEX_INCONSISTENT ? MUTEX_OWNER_DIED : MUTEX_OK };
 }
 
@@ -221,10 +223,18 @@ void mutex_unlock(struct mutex *m)
 		panic("mutex %p unlocked by task %u (%s), which does not hold it", (void *)m, me->id, me->name);
 	}
 	held_remove(me, m);
-	/* Released unrepaired: unusable, unless a cleanup releases it while its
-	 * task unwinds (that owner died too, the next one may still repair). */
-	if (m->state == MUTEX_INCONSISTENT && !me->unwinding)
-		m->state = MUTEX_UNRECOVERABLE;
+	if (me->unwinding && !m->by_cleanup) {
+		/* A cleanup lets it go while its owner unwinds: the owner died in
+		 * its critical section, as if it had ended holding it. Already
+		 * owner died (told so, not repaired yet): it stays so. */
+		if (m->state == MUTEX_CONSISTENT)
+			m->state = MUTEX_INCONSISTENT;
+		if (me->died_count < ARRAY_LEN(me->died))
+			me->died[me->died_count] = m;
+		me->died_count++;
+	} else if (m->state == MUTEX_INCONSISTENT) {
+		m->state = MUTEX_UNRECOVERABLE; /* released unrepaired: unusable */
+	}
 	mutex_pass_on(m);
 	spin_unlock_irqrestore(&m->waiters.lock, s);
 }
@@ -241,9 +251,12 @@ err_t mutex_mark_consistent(struct mutex *m)
 
 bool mutex_held_by_me(const struct mutex *m) { return m->owner == task_current(); }
 
-size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap)
+size_t mutex_died_with(const struct task *t, const struct mutex **out, size_t cap)
 {
 	size_t n = 0;
+	for (unsigned i = 0; t->unwinding && i < t->died_count; i++, n++)
+		if (n < cap)
+			out[n] = i < ARRAY_LEN(t->died) ? t->died[i] : NULL;
 	struct list *pos;
 	list_for_each(pos, &t->held_mutexes) {
 		const struct mutex *m = list_entry(pos, struct mutex, held_link);
@@ -288,4 +301,4 @@ EXPORT_APP(mutex_unlock);
 EXPORT_APP(mutex_mark_consistent);
 EXPORT_APP(mutex_held_by_me);
 EXPORT_APP(mutex_status_name);
-EXPORT_KERNEL(mutex_held_by);
+EXPORT_KERNEL(mutex_died_with);

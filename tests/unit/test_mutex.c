@@ -1,6 +1,6 @@
 /* Robust mutexes on the hosted HAL: a task whose run ends holding a mutex
- * (killed, failed and restarted, or returning) has it released and marked
- * owner died; the next locker (a queued waiter included) is told so, and
+ * (killed, failed and restarted, or returning), or whose cleanup releases
+ * it while the task unwinds, leaves it marked owner died; the next locker (a queued waiter included) is told so, and
  * mark-consistent makes it ordinary again; unlocked unrepaired it is not
  * recoverable (POSIX). The fault log counts and names what was released. */
 #include <check.h>
@@ -342,7 +342,8 @@ static int64_t kill_a_guard_holder(void *unused)
 	T_CHECK(task_kill(&t) == E_OK);
 	join(&t, E_FAILED);
 	const struct fault_record *r = record_of(id);
-	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 0); /* released by its cleanup, not by the kernel */
+	/* released by its cleanup while its owner died mid critical section: named */
+	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 1 && strstr(r->mutex_names, "outside every cell"));
 	struct mutex_result after = mutex_lock(&mtx);
 	if (after.status == MUTEX_OWNER_DIED)
 		T_CHECK(mutex_mark_consistent(&mtx) == E_OK);
@@ -360,11 +361,55 @@ static int64_t guard_released_by_unwinding(void *unused)
 	return after;
 }
 
-/* A cleanup releases the mutex it guards: the owner let go, so the mutex
- * stays consistent (what it guards is the cleanup's business). */
-START_TEST(test_a_guard_released_by_unwinding_leaves_it_consistent)
+/* A cleanup releases the mutex it guards while its task unwinds: the
+ * owner died in the critical section (a kill, here), what the mutex
+ * guards may be half changed, so the next locker is told (POSIX
+ * EOWNERDEAD; Rust poisons a mutex released by a panicking thread). */
+START_TEST(test_a_guard_released_by_unwinding_marks_it_owner_died)
 {
-	ck_assert_int_eq(RUN_IN_TASK(guard_released_by_unwinding, NULL), MUTEX_OK);
+	ck_assert_int_eq(RUN_IN_TASK(guard_released_by_unwinding, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
+
+/* A cleanup that takes a mutex itself while its task unwinds, and
+ * releases it, finished its own critical section: no owner died. */
+static void lock_in_cleanup(int *unused)
+{
+	(void)unused;
+	struct mutex_result r = mutex_lock(&mtx);
+	status_seen = r.status;
+	if (mutex_result_held(r))
+		mutex_unlock(&mtx);
+}
+
+static int64_t block_with_a_locking_cleanup(struct nothing *unused)
+{
+	(void)unused;
+	int cleanup CLEANUP(lock_in_cleanup) = 0;
+	holding = 1;
+	(void)!wait_queue_wait_cond(&never, is_false, NULL);
+	return cleanup;
+}
+
+static int64_t cleanup_takes_its_own(void *unused)
+{
+	(void)unused;
+	reset();
+	status_seen = -1;
+	struct task_ref t = spawn(block_with_a_locking_cleanup, "cleanup_locks", false);
+	T_CHECK(yield_until(t.t, TASK_BLOCKED) && holding);
+	unsigned id = task_id(t.t);
+	T_CHECK(task_kill(&t) == E_OK);
+	join(&t, E_FAILED);
+	T_CHECK(status_seen == MUTEX_OK);
+	const struct fault_record *r = record_of(id);
+	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 0 && r->mutex_names[0] == '\0');
+	return lock_status(NULL);
+}
+
+START_TEST(test_a_cleanup_that_takes_and_releases_a_mutex_leaves_it_consistent)
+{
+	ck_assert_int_eq(RUN_IN_TASK(cleanup_takes_its_own, NULL), MUTEX_OK);
 }
 END_TEST
 
@@ -460,7 +505,8 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_a_restarted_task_finds_its_own_stale_lock_owner_died);
 	tcase_add_test(tc, test_unlocked_unrepaired_it_is_not_recoverable);
 	tcase_add_test(tc, test_a_waiter_killed_after_the_handover_leaves_it_consistent);
-	tcase_add_test(tc, test_a_guard_released_by_unwinding_leaves_it_consistent);
+	tcase_add_test(tc, test_a_guard_released_by_unwinding_marks_it_owner_died);
+	tcase_add_test(tc, test_a_cleanup_that_takes_and_releases_a_mutex_leaves_it_consistent);
 	tcase_add_test(tc, test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on);
 	tcase_add_test(tc, test_unlocking_a_mutex_held_by_another_fails_that_task);
 	tcase_add_test(tc, test_mutex_init_of_a_mutex_the_caller_holds_fails_the_task);
