@@ -16,7 +16,10 @@
  * `spawn lock_demo 3`: the same while the demo itself holds another mutex
  * of this cell's data: reinitialising would overwrite it under its holder,
  * so the kernel restarts the spender without it (the record says why) and
- * the fault, recurring, reboots the machine (stage 5). */
+ * the fault, recurring, reboots the machine (stage 5).
+ * `spawn lock_demo 4`: a keeper task returns still holding the mutex: the
+ * kernel says so on the console, releases it marked owner died, and the
+ * demo, told so, marks it consistent. */
 #include "cell.h"
 #include "klib.h"
 #include "sync.h"
@@ -25,7 +28,7 @@
 CELL_INFO("lock_demo", CELL_APP, 1);
 
 struct how {
-	int64_t panic; /* 0: die by a page fault, 1: by a panic; 2, 3: the spender */
+	int64_t panic; /* 0: die by a page fault, 1: by a panic; 2, 3: the spender; 4: the keeper */
 };
 
 static struct mutex accounts_lock, other_lock;
@@ -88,6 +91,13 @@ static int64_t spender(struct how *unused)
 	return left;
 }
 
+/* Takes accounts_lock and returns with it. */
+static int64_t keeper(struct how *unused)
+{
+	(void)unused;
+	return mutex_lock(&accounts_lock).status;
+}
+
 static struct task_ref spawn(int64_t (*fn)(struct how *), const char *name, const struct how *how)
 {
 	struct task_options o = TASK_OPTIONS_DEFAULT;
@@ -126,9 +136,27 @@ static int64_t spend_demo(const struct how *how)
 	return !e && v == 90 && again.status == MUTEX_OK ? 0 : 1;
 }
 
+static int64_t keep_demo(const struct how *how)
+{
+	mutex_init(&accounts_lock);
+	struct task_ref k TASK_REF_AUTO = spawn(keeper, "lock_keeper", how);
+	if (!k.t)
+		return -1;
+	int64_t v = -1;
+	err_t e = task_join(&k, &v);
+	MUTEX_GUARD(after, &accounts_lock);
+	kprintf("lock_demo: the keeper %s %lld; the lock after it: %s\n", e ? "failed" : "returned", (long long)v,
+		mutex_status_name(after.status));
+	if (after.status == MUTEX_OWNER_DIED && mutex_mark_consistent(after.held))
+		return 1;
+	return !e && v == MUTEX_OK && after.status == MUTEX_OWNER_DIED ? 0 : 1;
+}
+
 int64_t lock_demo_main(const struct app_args *args)
 {
 	struct how how = { args->argv[0] };
+	if (how.panic == 4)
+		return keep_demo(&how);
 	if (how.panic >= 2)
 		return spend_demo(&how);
 	mutex_init(&accounts_lock);

@@ -106,7 +106,8 @@ size_t mutex_died_with(const struct task *t, const struct mutex **out, size_t ca
 
 /* `MUTEX_GUARD(g, &m);` tries to take m: g.held is m if it did (OK or
  * OWNER_DIED, in g.status), NULL if not; held, it is released at the end
- * of the scope, on return and on unwinding. */
+ * of the scope, on return and on unwinding (then marked owner died: see
+ * mutex_unlock). */
 struct mutex_guard {
 	struct mutex *held;
 	enum mutex_status status;

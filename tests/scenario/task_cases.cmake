@@ -98,7 +98,23 @@ scenario(task_lock_reinit_refused_while_another_holds_one 4
 	--match "^fault #4 recurred 3 times at lock_demo:.text.spender"
 	--nomatch "data reinitialised|machine stopped"
 	-- ${SIM} -c "spawn lock_demo 3\njoin 2")
+# A task that returns holding a mutex (cells/lock_demo 4): the console names
+# it, the kernel releases it marked owner died (no fault recorded), and the
+# next locker is told.
+set(LOCK_RETURN_MATCHES
+	--match "^theseus: task 3 \\(lock_keeper\\) returned holding mutex lock_demo:.bss.accounts_lock\\+0x0: released, marked owner died$"
+	--match "^lock_demo: the keeper returned 0. the lock after it: owner died$"
+	--match "^task 2 exited with 0$"
+	--match "^fault log: 0 fault\\(s\\)"
+	--nomatch "returned holding [0-9]+ more")
+scenario(task_lock_returned_holding 0 ${LOCK_RETURN_MATCHES}
+	-- ${SIM} -c "spawn lock_demo 4\njoin 2\nfaults")
 if(VALGRIND)
+	add_test(NAME valgrind.scenario_lock_returned_holding
+		COMMAND ${EXPECT} 0 ${LOCK_RETURN_MATCHES}
+			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+			${SIM} -c "spawn lock_demo 4\njoin 2\nfaults")
+	set_tests_properties(valgrind.scenario_lock_returned_holding PROPERTIES LABELS valgrind)
 	add_test(NAME valgrind.scenario_lock_owner_panics
 		COMMAND ${EXPECT} 0 ${LOCK_DEMO_MATCHES}
 			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
