@@ -11,6 +11,7 @@
 
 #include "fault.h"
 #include "hal_time.h"
+#include "kernel/private/task_fail.h"
 #include "sync.h"
 #include "task.h"
 #include "tboot.h"
@@ -664,6 +665,40 @@ START_TEST(test_a_killed_task_holding_two_mutexes_names_both)
 }
 END_TEST
 
+/* Stage 3's check (task_region_in_use): another task waiting on a queue
+ * in the region, or holding a mutex there, is found and named; the
+ * caller's own mutex is not in the way, nor is anything outside. */
+static int64_t region_users(void *unused)
+{
+	(void)unused;
+	reset();
+	struct task *me = task_current();
+	uintptr_t lo = (uintptr_t)&mtx, hi = lo + sizeof mtx;
+	struct task_region_use use;
+	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
+	T_CHECK(!task_region_in_use(me, lo, hi, &use)); /* our own */
+	struct task_ref w = spawn(lock_status, "waiter", false);
+	T_CHECK(yield_until(w.t, TASK_BLOCKED));
+	T_CHECK(task_region_in_use(me, lo, hi, &use) && use.waits && use.task_id == task_id(w.t) &&
+		use.addr == (uintptr_t)&mtx.waiters && strcmp(use.task, "waiter") == 0);
+	mutex_unlock(&mtx); /* to the waiter, which returns */
+	join(&w, E_OK);
+	struct task_ref h = spawn(hold_and_block, "holder", false);
+	T_CHECK(yield_until(h.t, TASK_BLOCKED) && holding);
+	T_CHECK(task_region_in_use(me, lo, hi, &use) && !use.waits && use.task_id == task_id(h.t) && use.addr == lo);
+	T_CHECK(!task_region_in_use(me, 0x1000, 0x2000, &use));
+	T_CHECK(task_kill(&h) == E_OK);
+	join(&h, E_FAILED);
+	T_CHECK(!task_region_in_use(me, lo, hi, &use)); /* released at its end */
+	return 0;
+}
+
+START_TEST(test_stage_3_finds_other_tasks_using_the_region)
+{
+	ck_assert_int_eq(RUN_IN_TASK(region_users, NULL), 0);
+}
+END_TEST
+
 static Suite *mutex_suite(void)
 {
 	Suite *s = suite_create("mutex");
@@ -685,6 +720,7 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_the_handover_is_fifo);
 	tcase_add_test(tc, test_an_abandoned_unwind_names_the_mutex_its_task_held);
 	tcase_add_test(tc, test_a_killed_task_holding_two_mutexes_names_both);
+	tcase_add_test(tc, test_stage_3_finds_other_tasks_using_the_region);
 	suite_add_tcase(s, tc);
 	TCase *smp = tcase_create("smp");
 	tcase_set_timeout(smp, 60);
