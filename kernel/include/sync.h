@@ -58,8 +58,9 @@ struct mutex {
  * old `if (!mutex_lock(m))` no longer compiles), and it must be used. */
 enum mutex_status {
 	MUTEX_OK,
-	/* Held, but its previous owner ended holding it: what it guards may be
-	 * half changed. Repair it, then mutex_mark_consistent; unlocking without
+	/* Held, but its previous owner ended holding it, or died in its
+	 * critical section (released by a cleanup while it unwound): what it
+	 * guards may be half changed. Repair it, then mutex_mark_consistent; unlocking without
 	 * that makes the mutex unusable for good (MUTEX_NOT_RECOVERABLE). */
 	MUTEX_OWNER_DIED,
 	/* Not held: it would block with preemption disabled (or from an idle
