@@ -41,6 +41,39 @@ static bool faulting_cell(const struct fault_record *rec, struct cell **out)
 	return true;
 }
 
+/* Stage 3, under the cells lock: puts the faulting cell's data back as
+ * loaded, unless another task holds a mutex there or waits on a queue
+ * there (the copy would overwrite them under it; t restarts without it).
+ * t's own mutexes are released first (marked owner died, as the restart
+ * would), while their links are intact. Returns whether another task was
+ * in the way (then *use says who). */
+static bool reinit_under_lock(struct fault_record *rec, struct task *t, struct task_region_use *use)
+{
+	CELLS_GUARD(); /* c stays loaded from the lookup to the reinitialisation */
+	struct cell *c;
+	if (!faulting_cell(rec, &c))
+		return false;
+	uintptr_t lo = mp_start(&c->data.m);
+	if (task_region_in_use(t, lo, lo + mp_size(&c->data.m), use))
+		return true;
+	task_release_mutexes(t);
+	if (cell_reinit_data(c) == E_OK)
+		rec->action = ACTION_DATA_REINIT;
+	return false;
+}
+
+static void reinit_data(struct fault_record *rec, struct task *t)
+{
+	struct task_region_use use;
+	if (!reinit_under_lock(rec, t, &use))
+		return;
+	char what[FAULT_WHERE_MAX];
+	fault_describe_addr(use.addr, what, sizeof what); /* a cells read section: not under the cells lock */
+	size_t len = strlen(rec->detail);
+	ksnprintf(rec->detail + len, sizeof rec->detail - len, "%sdata not reinitialised: task %u (%s) %s %s",
+		  len ? ", " : "", use.task_id, use.task, use.waits ? "waits on" : "holds", what);
+}
+
 /* Stage 5: the machine goes down; nothing else runs on this CPU while the
  * log prints. */
 static NORETURN void reboot(struct fault_record *rec)
@@ -67,13 +100,9 @@ void fault_cascade(struct unwind_state *st)
 	} else if (rec->recurrence >= FAULT_RECUR_LIMIT && rec->kind != FAULT_KILL) {
 		reboot(rec);
 	} else if (task_is_restartable(t) && rec->kind != FAULT_KILL) {
-		struct cell *c;
 		rec->action = ACTION_RESTARTED;
-		if (rec->recurrence) {
-			CELLS_GUARD(); /* c stays loaded from the lookup to the reinitialisation */
-			if (faulting_cell(rec, &c) && cell_reinit_data(c) == E_OK)
-				rec->action = ACTION_DATA_REINIT;
-		} /* released before task_restart, which does not return */
+		if (rec->recurrence)
+			reinit_data(rec, t);
 		task_restart(t);
 	} else {
 		rec->action = ACTION_UNWOUND;

@@ -109,7 +109,8 @@ struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machi
 void fault_note_held_mutexes(struct fault_record *r, const struct task *t)
 {
 	const struct mutex *held[3];
-	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
+	_Static_assert(ARRAY_LEN(held) <= MUTEX_DIED_KEPT, "mutex_died_with fills every slot asked for");
+	size_t n = mutex_died_with(t, held, ARRAY_LEN(held));
 	r->mutexes = (unsigned)n;
 	r->mutex_names[0] = '\0';
 	for (size_t i = 0, len = 0; i < MIN(n, ARRAY_LEN(held)) && len < sizeof r->mutex_names; i++) {

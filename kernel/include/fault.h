@@ -69,7 +69,7 @@ struct fault_record {
 	unsigned cleanups; /* landing pads entered while unwinding */
 	uint64_t cell_instance; /* the load of the cell holding pc (0: none or the nano_core) */
 	unsigned recurrence; /* earlier records of this recovery chain at the same pc */
-	unsigned mutexes;  /* held when the task's run ended: released, marked owner died */
+	unsigned mutexes;  /* released by its cleanups while unwinding or held when its run ended: marked owner died */
 	char mutex_names[FAULT_WHERE_MAX]; /* the first three of them, as fault_describe_addr says them */
 };
 
@@ -81,9 +81,11 @@ struct fault_record {
  * an unloaded cell is never held against a later load of it. */
 struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machine, uintptr_t pc,
 				  uintptr_t addr, const char *detail) MUST_USE;
-/* Names in r the mutexes the task t still holds as its run ends (after its
- * unwind, before it ends or restarts), which the end releases as owner
- * died (sync.h). t is the running task. */
+/* Names in r the mutexes the run of task t leaves marked owner died
+ * (sync.h, mutex_died_with): those its cleanups released while it unwound,
+ * then those it still holds, which the end or restart releases. Called
+ * after the unwind (or when a cleanup's fault cuts it short), before the
+ * task ends or restarts. t is the running task. */
 void fault_note_held_mutexes(struct fault_record *r, const struct task *t) NONNULL(1, 2);
 /* Calls fn for each record, oldest first. */
 void fault_log_for_each(void (*fn)(const struct fault_record *r, void *arg), void *arg) NONNULL(1);

@@ -7,9 +7,9 @@
  *   false, or MUTEX_REFUSED), so a task switch while it is held cannot happen.
  * - struct mutex: sleeps while another task holds it; hands over in FIFO order.
  *   Robust: a task that ends holding one (killed, failed, restarted, or even
- *   returning) has it released by the kernel and marked "owner died"; the
- *   next locker is told so and must repair and mark it consistent
- *   (docs/tasks.md, "Locks whose owner died").
+ *   returning), or whose cleanup releases it while the task unwinds, leaves
+ *   it marked "owner died"; the next locker is told so and must repair and
+ *   mark it consistent (docs/tasks.md, "Locks whose owner died").
  * Each has a guard macro that releases it on every path via cleanup. */
 #ifndef KERNEL_SYNC_H
 #define KERNEL_SYNC_H
@@ -50,6 +50,7 @@ struct mutex {
 	struct list held_link;  /* in the owner's list of held mutexes */
 	unsigned char state;    /* enum mutex_state (waitq.c), under waiters.lock */
 	bool taken;             /* the owner returned from mutex_lock (not just handed it) */
+	bool by_cleanup;        /* taken while its owner unwinds (a cleanup's own): released as usual */
 };
 
 /* What mutex_lock did. OK and OWNER_DIED hold the mutex; the others do not.
@@ -57,8 +58,9 @@ struct mutex {
  * old `if (!mutex_lock(m))` no longer compiles), and it must be used. */
 enum mutex_status {
 	MUTEX_OK,
-	/* Held, but its previous owner ended holding it: what it guards may be
-	 * half changed. Repair it, then mutex_mark_consistent; unlocking without
+	/* Held, but its previous owner ended holding it, or died in its
+	 * critical section (released by a cleanup while it unwound): what it
+	 * guards may be half changed. Repair it, then mutex_mark_consistent; unlocking without
 	 * that makes the mutex unusable for good (MUTEX_NOT_RECOVERABLE). */
 	MUTEX_OWNER_DIED,
 	/* Not held: it would block with preemption disabled (or from an idle
@@ -77,29 +79,36 @@ static inline bool mutex_result_held(struct mutex_result r)
 }
 const char *mutex_status_name(enum mutex_status s);
 
-/* m must be neither held nor waited on (its holder's list links it). */
+/* m must be neither held nor waited on (its holder's list links it); held
+ * by the caller, it panics naming m (the task fails). */
 void mutex_init(struct mutex *m) NONNULL(1);
 /* Takes m, sleeping while another task holds it. Call from a task. */
 struct mutex_result mutex_lock(struct mutex *m) NONNULL(1) MUST_USE;
 /* Releases m, held by the caller (anything else panics): to the first
  * waiter, which then holds it. After OWNER_DIED without
  * mutex_mark_consistent it becomes not recoverable, and its waiters are
- * told so; but a cleanup releasing it while its task unwinds passes it on
- * still marked owner died (that owner died too). */
+ * told so. Released by a cleanup while its task unwinds (a fault or kill
+ * in the critical section), it passes on marked owner died: what it
+ * guards may be half changed (unless that cleanup took it itself). */
 void mutex_unlock(struct mutex *m) NONNULL(1);
 /* The caller holds m after MUTEX_OWNER_DIED and repaired what it guards:
  * later lockers get MUTEX_OK again. E_INVAL if the caller does not hold m
  * or m is not marked owner died. */
 err_t mutex_mark_consistent(struct mutex *m) NONNULL(1) MUST_USE;
 bool mutex_held_by_me(const struct mutex *m) NONNULL(1);
-/* The mutexes t holds now, which the end of its run will release as owner
- * died (the fault log names them): their count, and up to cap of them in
- * out, oldest first. t is the running task, or one that cannot run. */
-size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap) NONNULL(1);
+/* The mutexes t's run leaves marked owner died (the fault log names them):
+ * while t unwinds, those its cleanups released, in release order; then
+ * those it holds now (not counting one handed to it that it never
+ * returned from locking), which the end of its run releases. Their count,
+ * and up to cap of them in out (NULL past the first MUTEX_DIED_KEPT
+ * released by cleanups). t is the running task, or one that cannot run. */
+#define MUTEX_DIED_KEPT 4
+size_t mutex_died_with(const struct task *t, const struct mutex **out, size_t cap) NONNULL(1);
 
 /* `MUTEX_GUARD(g, &m);` tries to take m: g.held is m if it did (OK or
  * OWNER_DIED, in g.status), NULL if not; held, it is released at the end
- * of the scope, on return and on unwinding. */
+ * of the scope, on return and on unwinding (then marked owner died: see
+ * mutex_unlock). */
 struct mutex_guard {
 	struct mutex *held;
 	enum mutex_status status;

@@ -69,4 +69,25 @@ NORETURN void task_restart(struct task *t) NONNULL(1);
 NORETURN void task_end_abnormally(struct task *t, enum task_state how) NONNULL(1);
 bool task_is_restartable(const struct task *t) NONNULL(1);
 
+/* Before the fault layer puts the running task t's cell data back as
+ * loaded (stage 3): t lets go of the mutexes it holds, as its restart
+ * would (each to its first waiter, marked owner died), because they may
+ * lie in that data and the copy must not overwrite them while t's list
+ * still links them. Returns how many. */
+size_t task_release_mutexes(struct task *t) NONNULL(1);
+
+/* A use of memory by a task that overwriting the memory would break. */
+struct task_region_use {
+	unsigned task_id;
+	char task[TASK_NAME_MAX];
+	uintptr_t addr; /* the mutex held, or the wait queue waited on */
+	bool waits;     /* waits on a queue there (a mutex's or another), else holds a mutex there */
+};
+/* Whether a live task other than t holds a mutex in [lo, hi) or waits on a
+ * queue there; the first found goes to *use. Takes the task registry's
+ * lock and each task's wait_lock. A snapshot: a task on another CPU may
+ * lock a mutex there right after it. */
+bool task_region_in_use(const struct task *t, uintptr_t lo, uintptr_t hi, struct task_region_use *use)
+	NONNULL(1, 4) MUST_USE;
+
 #endif

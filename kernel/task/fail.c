@@ -47,6 +47,7 @@ static task_kill_handler_fn kill_handler_get(void)
 struct unwind_state *task_unwind_begin(struct task *t, struct fault_record *rec, unwind_done_fn done)
 {
 	t->unwinding = true;
+	t->died_count = 0;
 	t->fault = rec;
 	t->unwind = (struct unwind_state){
 		.boundary_lo = boundary_lo,
@@ -244,6 +245,13 @@ void task_restart(struct task *t)
 	t->diverted_end = NULL;
 	task_prepare_context(t); /* the top of the stack: we run far below it */
 	schedule_final();
+}
+
+size_t task_release_mutexes(struct task *t)
+{
+	if (t != task_current())
+		panic("task_release_mutexes: task %u is not the running task", t->id);
+	return mutex_release_held(t);
 }
 
 void task_end_abnormally(struct task *t, enum task_state how)

@@ -5,6 +5,7 @@
 #include "heap.h"
 #include "panic.h"
 #include "sync.h"
+#include "task_fail.h"
 #include "task_internal.h"
 
 static struct {
@@ -233,15 +234,14 @@ NORETURN void task_end_current(enum task_state how, int64_t value)
 	schedule_final();
 }
 
-/* "cell:section+0xoff" for a mutex in a cell's data, else its address. */
-static void describe_mutex(const struct mutex *m, char *buf, size_t cap)
+void task_describe_addr(uintptr_t a, char *buf, size_t cap)
 {
 	CELLS_READ_GUARD(); /* the section stays alive while we print it */
-	const struct cell_section *sec = cell_section_at((uintptr_t)m);
+	const struct cell_section *sec = cell_section_at(a);
 	if (sec)
-		ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)((uintptr_t)m - sec->addr));
+		ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)(a - sec->addr));
 	else
-		ksnprintf(buf, cap, "%p", (const void *)m);
+		ksnprintf(buf, cap, "%p", (const void *)a);
 }
 
 /* Mutexes a returning task still holds: named here, released by
@@ -250,10 +250,10 @@ static void describe_mutex(const struct mutex *m, char *buf, size_t cap)
 static void warn_held_mutexes(const struct task *t)
 {
 	const struct mutex *held[4];
-	size_t n = mutex_held_by(t, held, ARRAY_LEN(held));
+	size_t n = mutex_died_with(t, held, ARRAY_LEN(held)); /* not unwinding: only what it holds */
 	for (size_t i = 0; i < MIN(n, ARRAY_LEN(held)); i++) {
 		char where[128];
-		describe_mutex(held[i], where, sizeof where);
+		task_describe_addr((uintptr_t)held[i], where, sizeof where);
 		kprintf("theseus: task %u (%s) returned holding mutex %s: released, marked owner died\n", t->id,
 			t->name, where);
 	}
@@ -403,6 +403,47 @@ void task_for_each(void (*fn)(const struct task *t, void *arg), void *arg)
 	struct list *pos;
 	list_for_each(pos, &reg.all) fn(list_entry(pos, struct task, all_link), arg);
 	spin_unlock_irqrestore(&reg.lock, s);
+}
+
+/* What t (not the caller) uses in [lo, hi), read under its wait_lock: a
+ * queue it waits on (a mutex's or any other), or a mutex it holds. */
+static bool uses_region(struct task *t, uintptr_t lo, uintptr_t hi, struct task_region_use *use)
+{
+	bool found = false;
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	uintptr_t q = (uintptr_t)t->waiting_on;
+	if (q >= lo && q < hi) {
+		*use = (struct task_region_use){ .task_id = t->id, .addr = q, .waits = true };
+		found = true;
+	}
+	struct list *pos;
+	list_for_each(pos, &t->held_mutexes) {
+		uintptr_t m = (uintptr_t)list_entry(pos, struct mutex, held_link);
+		if (!found && m >= lo && m < hi) {
+			*use = (struct task_region_use){ .task_id = t->id, .addr = m, .waits = false };
+			found = true;
+		}
+	}
+	spin_unlock_irqrestore(&t->wait_lock, s);
+	if (found)
+		strlcpy(use->task, t->name, sizeof use->task);
+	return found;
+}
+
+bool task_region_in_use(const struct task *self, uintptr_t lo, uintptr_t hi, struct task_region_use *use)
+{
+	bool found = false;
+	irq_state_t s = spin_lock_irqsave(&reg.lock);
+	struct list *pos;
+	list_for_each(pos, &reg.all) {
+		struct task *t = list_entry(pos, struct task, all_link);
+		if (t != self && !ended(t) && uses_region(t, lo, hi, use)) {
+			found = true;
+			break;
+		}
+	}
+	spin_unlock_irqrestore(&reg.lock, s);
+	return found;
 }
 
 void task_stats(struct task_stats *out)

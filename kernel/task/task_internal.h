@@ -8,6 +8,7 @@
 #include "mm.h"
 #include "scheduler.h"
 #include "spinlock.h"
+#include "sync.h"
 #include "task.h"
 #include "unwind.h"
 
@@ -37,6 +38,8 @@ struct task {
 	struct list wait_link;       /* in one wait queue or sleep list */
 	struct rq_link rq;           /* the scheduler cell's, while queued */
 	struct list held_mutexes;    /* struct mutex.held_link (waitq.c) */
+	const struct mutex *died[MUTEX_DIED_KEPT]; /* released by its cleanups while unwinding (waitq.c) */
+	unsigned died_count;         /* how many; zeroed when an unwind begins */
 	struct wait_queue *waiting_on; /* when blocked; changed under wait_lock and the queue's lock */
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c; the fault layer decides) */
@@ -105,6 +108,9 @@ bool task_kill_interrupted(struct hal_regs *regs);
 size_t mutex_release_held(struct task *t);
 
 /* task.c */
+/* "cell:section+0xoff" for an address in a cell (a mutex in its data, say),
+ * else the address (in a cells read section). */
+void task_describe_addr(uintptr_t a, char *buf, size_t cap);
 NORETURN void task_end_current(enum task_state how, int64_t value);
 void task_trampoline(void *p);
 void task_prepare_context(struct task *t);

@@ -115,7 +115,9 @@ size_t wait_queue_wake_all(struct wait_queue *wq)
  * A task's list of held mutexes changes by the task itself (lock, unlock,
  * the end of its run) or by a hand-over to it while it is blocked in that
  * mutex's queue, so the two never race; the end of a run finds there every
- * mutex the task still holds. Robustness follows POSIX (EOWNERDEAD, then
+ * mutex the task still holds. Each change also holds the task's wait_lock
+ * (after the queue's), so another task may read the list under it
+ * (task_region_in_use). Robustness follows POSIX (EOWNERDEAD, then
  * ENOTRECOVERABLE if unlocked without being made consistent). */
 enum mutex_state {
 	MUTEX_CONSISTENT,
@@ -125,11 +127,33 @@ enum mutex_state {
 
 void mutex_init(struct mutex *m)
 {
+	struct task *me = task_current();
+	if (me && m->owner == me) { /* its held_link would point to itself: the end of the run would loop */
+		char where[128];
+		task_describe_addr((uintptr_t)m, where, sizeof where);
+		panic("mutex_init of mutex %s, which the calling task %u (%s) holds", where, me->id, me->name);
+	}
 	m->owner = NULL;
 	wait_queue_init(&m->waiters);
 	list_init(&m->held_link);
 	m->state = MUTEX_CONSISTENT;
 	m->taken = false;
+	m->by_cleanup = false;
+}
+
+/* m joins or leaves t's list of held mutexes; m's queue is locked. */
+static void held_add(struct task *t, struct mutex *m)
+{
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	list_push_back(&t->held_mutexes, &m->held_link);
+	spin_unlock_irqrestore(&t->wait_lock, s);
+}
+
+static void held_remove(struct task *t, struct mutex *m)
+{
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	list_remove(&m->held_link);
+	spin_unlock_irqrestore(&t->wait_lock, s);
 }
 
 /* m becomes t's (or nobody's); t has not returned from mutex_lock yet. */
@@ -138,7 +162,7 @@ static void mutex_give(struct mutex *m, struct task *t)
 	m->owner = t;
 	m->taken = false;
 	if (t)
-		list_push_back(&t->held_mutexes, &m->held_link);
+		held_add(t, m);
 }
 
 /* The waiting condition, under the queue lock: the mutex is ours (taken
@@ -166,6 +190,7 @@ struct mutex_result mutex_lock(struct mutex *m)
 	/* Ours: owner and state change only by us now. A kill before this line
 	 * ends the run with the mutex handed but never used: not owner-died. */
 	m->taken = true;
+	m->by_cleanup = me->unwinding;
 	return (struct mutex_result){ m->state == MUTEX_INCONSISTENT ? MUTEX_OWNER_DIED : MUTEX_OK };
 }
 
@@ -197,11 +222,19 @@ void mutex_unlock(struct mutex *m)
 		spin_unlock_irqrestore(&m->waiters.lock, s);
 		panic("mutex %p unlocked by task %u (%s), which does not hold it", (void *)m, me->id, me->name);
 	}
-	list_remove(&m->held_link);
-	/* Released unrepaired: unusable, unless a cleanup releases it while its
-	 * task unwinds (that owner died too, the next one may still repair). */
-	if (m->state == MUTEX_INCONSISTENT && !me->unwinding)
-		m->state = MUTEX_UNRECOVERABLE;
+	held_remove(me, m);
+	if (me->unwinding && !m->by_cleanup) {
+		/* A cleanup lets it go while its owner unwinds: the owner died in
+		 * its critical section, as if it had ended holding it. Already
+		 * owner died (told so, not repaired yet): it stays so. */
+		if (m->state == MUTEX_CONSISTENT)
+			m->state = MUTEX_INCONSISTENT;
+		if (me->died_count < ARRAY_LEN(me->died))
+			me->died[me->died_count] = m;
+		me->died_count++;
+	} else if (m->state == MUTEX_INCONSISTENT) {
+		m->state = MUTEX_UNRECOVERABLE; /* released unrepaired: unusable */
+	}
 	mutex_pass_on(m);
 	spin_unlock_irqrestore(&m->waiters.lock, s);
 }
@@ -218,13 +251,19 @@ err_t mutex_mark_consistent(struct mutex *m)
 
 bool mutex_held_by_me(const struct mutex *m) { return m->owner == task_current(); }
 
-size_t mutex_held_by(const struct task *t, const struct mutex **out, size_t cap)
+size_t mutex_died_with(const struct task *t, const struct mutex **out, size_t cap)
 {
 	size_t n = 0;
+	for (unsigned i = 0; t->unwinding && i < t->died_count; i++, n++)
+		if (n < cap)
+			out[n] = i < ARRAY_LEN(t->died) ? t->died[i] : NULL;
 	struct list *pos;
 	list_for_each(pos, &t->held_mutexes) {
+		const struct mutex *m = list_entry(pos, struct mutex, held_link);
+		if (!m->taken)
+			continue; /* handed over, never used: released unmarked */
 		if (n < cap)
-			out[n] = list_entry(pos, struct mutex, held_link);
+			out[n] = m;
 		n++;
 	}
 	return n;
@@ -236,7 +275,7 @@ size_t mutex_release_held(struct task *t)
 	while (!list_empty(&t->held_mutexes)) {
 		struct mutex *m = list_entry(t->held_mutexes.next, struct mutex, held_link);
 		irq_state_t s = spin_lock_irqsave(&m->waiters.lock);
-		list_remove(&m->held_link);
+		held_remove(t, m);
 		if (m->taken && m->state == MUTEX_CONSISTENT)
 			m->state = MUTEX_INCONSISTENT;
 		mutex_pass_on(m);
@@ -262,4 +301,4 @@ EXPORT_APP(mutex_unlock);
 EXPORT_APP(mutex_mark_consistent);
 EXPORT_APP(mutex_held_by_me);
 EXPORT_APP(mutex_status_name);
-EXPORT_KERNEL(mutex_held_by);
+EXPORT_KERNEL(mutex_died_with);

@@ -74,7 +74,47 @@ scenario(task_lock_owner_faults 0 ${LOCK_DEMO_MATCHES}
 scenario(task_lock_owner_panics_cpus2 0 ${LOCK_DEMO_MATCHES}
 	--match "^#1 .* panic at lock_demo:.text.owner"
 	-- ${SIM} --cpus 2 -c "spawn lock_demo 1\njoin 2\nfaults")
+# Stage 3 with the mutex in the data it puts back (cells/lock_demo 2): the
+# spender faults twice at the same place holding lock_demo's .bss mutex; the
+# kernel releases it before reinitialising the data (it used to follow the
+# overwritten link and stop the machine, exit 5), and the third run locks it.
+set(LOCK_REINIT_MATCHES
+	--match "^lock_demo: the spender got the lock: ok$"
+	--match "^lock_demo: the spender got the lock: owner died$"
+	--match "^lock_demo: the spender returned 90. the lock again: ok$"
+	--match "^task 2 exited with 0$"
+	--match "^#1 .*task 3 \\(lock_spender\\) .*page fault at lock_demo:.text.spender.*: restarted, 0 landing pad\\(s\\) run. released 1 mutex\\(es\\) it held, marked owner died: lock_demo:.bss.accounts_lock\\+0x0$"
+	--match "^#2 .*task 3 \\(lock_spender\\) .*page fault at lock_demo:.text.spender.*: data reinitialised, 0 landing pad\\(s\\) run, recurring. released 1 mutex\\(es\\) it held, marked owner died: lock_demo:.bss.accounts_lock\\+0x0$"
+	--match "^fault log: 2 fault\\(s\\)$"
+	--nomatch "machine stopped")
+scenario(task_lock_in_reinitialised_data 0 ${LOCK_REINIT_MATCHES}
+	-- ${SIM} -c "spawn lock_demo 2\njoin 2\nfaults")
+# The same while the demo holds another mutex of that data: no reinit (it
+# would overwrite a mutex under its holder), the record says why, the
+# spender restarts plainly and the recurring fault reboots (exit 4).
+scenario(task_lock_reinit_refused_while_another_holds_one 4
+	--match "^#2 .*task 3 \\(lock_spender\\) .*page fault at lock_demo:.text.spender.* \\(data not reinitialised: task 2 \\(lock_demo\\) holds lock_demo:.bss.other_lock\\+0x0\\): restarted, 0 landing pad\\(s\\) run, recurring. released 1 mutex\\(es\\)"
+	--match "^#3 .* \\(data not reinitialised: task 2 \\(lock_demo\\) holds lock_demo:.bss.other_lock\\+0x0\\): restarted"
+	--match "^fault #4 recurred 3 times at lock_demo:.text.spender"
+	--nomatch "data reinitialised|machine stopped"
+	-- ${SIM} -c "spawn lock_demo 3\njoin 2")
+# A task that returns holding a mutex (cells/lock_demo 4): the console names
+# it, the kernel releases it marked owner died (no fault recorded), and the
+# next locker is told.
+set(LOCK_RETURN_MATCHES
+	--match "^theseus: task 3 \\(lock_keeper\\) returned holding mutex lock_demo:.bss.accounts_lock\\+0x0: released, marked owner died$"
+	--match "^lock_demo: the keeper returned 0. the lock after it: owner died$"
+	--match "^task 2 exited with 0$"
+	--match "^fault log: 0 fault\\(s\\)"
+	--nomatch "returned holding [0-9]+ more")
+scenario(task_lock_returned_holding 0 ${LOCK_RETURN_MATCHES}
+	-- ${SIM} -c "spawn lock_demo 4\njoin 2\nfaults")
 if(VALGRIND)
+	add_test(NAME valgrind.scenario_lock_returned_holding
+		COMMAND ${EXPECT} 0 ${LOCK_RETURN_MATCHES}
+			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+			${SIM} -c "spawn lock_demo 4\njoin 2\nfaults")
+	set_tests_properties(valgrind.scenario_lock_returned_holding PROPERTIES LABELS valgrind)
 	add_test(NAME valgrind.scenario_lock_owner_panics
 		COMMAND ${EXPECT} 0 ${LOCK_DEMO_MATCHES}
 			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite

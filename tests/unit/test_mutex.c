@@ -1,91 +1,15 @@
 /* Robust mutexes on the hosted HAL: a task whose run ends holding a mutex
- * (killed, failed and restarted, or returning) has it released and marked
- * owner died; the next locker (a queued waiter included) is told so, and
- * mark-consistent makes it ordinary again; unlocked unrepaired it is not
- * recoverable (POSIX). The fault log counts and names what was released. */
+ * (killed, failed and restarted, or returning), or whose cleanup releases
+ * it while the task unwinds, leaves it marked owner died; the next locker
+ * (a queued waiter included) is told so, and mark-consistent makes it
+ * ordinary again; unlocked unrepaired it is not recoverable (POSIX). The
+ * fault log counts and names what was released. Misuse, hand-over order
+ * and stage 3's check: test_mutex_misuse.c. */
 #include <check.h>
 #include <valgrind/valgrind.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "fault.h"
-#include "hal_time.h"
-#include "sync.h"
-#include "task.h"
-#include "tboot.h"
-
-#define SECOND 1000000000ull
-
-struct nothing {
-	int unused;
-};
-
-static struct mutex mtx;
-static struct wait_queue never;
-static volatile int holding, runs;
-
-static bool is_false(void *unused)
-{
-	(void)unused;
-	return false;
-}
-
-static bool yield_until(const struct task *t, enum task_state state)
-{
-	uint64_t deadline = hal_time_ns() + 30 * SECOND; /* a bound against a hang, not a timing: valgrind runs CPUs one at a time */
-	while (task_state(t) != state && hal_time_ns() < deadline)
-		(void)task_yield();
-	return task_state(t) == state;
-}
-
-static bool spread; /* place tasks over every CPU instead of CPU 0 */
-
-static struct task_ref spawn(int64_t (*fn)(struct nothing *), const char *name, bool restartable)
-{
-	struct task_options o = TASK_OPTIONS_DEFAULT;
-	o.cpu = spread ? -1 : 0;
-	o.name = name;
-	o.restartable = restartable;
-	struct nothing arg = { 0 };
-	struct task_ref t = { NULL };
-	T_CHECK(task_spawn_raw(&o, (task_entry_fn)fn, &arg, sizeof arg, &t) == E_OK); /* fn's type: the parameter's */
-	return t;
-}
-
-static int64_t join(struct task_ref *t, err_t want)
-{
-	int64_t v = -99;
-	T_CHECK(task_join(t, &v) == want);
-	task_ref_drop(t);
-	return v;
-}
-
-/* The newest fault record of task id, or NULL. */
-static const struct fault_record *newest;
-static unsigned wanted_id;
-static void pick_newest(const struct fault_record *r, void *unused)
-{
-	(void)unused;
-	if (r->task_id == wanted_id)
-		newest = r;
-}
-static const struct fault_record *record_of(unsigned id)
-{
-	newest = NULL;
-	wanted_id = id;
-	fault_log_for_each(pick_newest, NULL);
-	return newest;
-}
-
-/* Takes mtx plainly (no guard: nothing releases it) and blocks for good. */
-static int64_t hold_and_block(struct nothing *unused)
-{
-	(void)unused;
-	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
-	holding = 1;
-	(void)!wait_queue_wait_cond(&never, is_false, NULL);
-	return 0;
-}
+#include "mutex_test.h"
 
 /* Waits for mtx; returns the status it got, repairing when told to. */
 static int64_t lock_and_repair(struct nothing *unused)
@@ -99,12 +23,6 @@ static int64_t lock_and_repair(struct nothing *unused)
 	return r.status;
 }
 
-static void reset(void)
-{
-	mutex_init(&mtx);
-	wait_queue_init(&never);
-	holding = runs = 0;
-}
 
 /* --- a killed owner ---------------------------------------------------------- */
 
@@ -178,13 +96,6 @@ END_TEST
 
 /* --- a normal return holding it ---------------------------------------------- */
 
-static int64_t lock_and_return(struct nothing *unused)
-{
-	(void)unused;
-	T_CHECK(mutex_lock(&mtx).status == MUTEX_OK);
-	return 5; /* still holding mtx */
-}
-
 static int64_t return_holding(void *unused)
 {
 	(void)unused;
@@ -247,15 +158,6 @@ END_TEST
 
 /* --- not repaired: not recoverable -------------------------------------------- */
 
-static int64_t lock_status(struct nothing *unused)
-{
-	(void)unused;
-	struct mutex_result r = mutex_lock(&mtx);
-	if (mutex_result_held(r))
-		mutex_unlock(&mtx);
-	return r.status;
-}
-
 static int64_t unlock_unrepaired(void *unused)
 {
 	(void)unused;
@@ -298,9 +200,13 @@ static int64_t kill_after_handover(void *unused)
 	preempt_disable(); /* the waiter must not run between the two */
 	mutex_unlock(&mtx);
 	T_CHECK(!mutex_held_by_me(&mtx)); /* handed to the waiter */
+	unsigned id = task_id(waiter.t);
 	T_CHECK(task_kill(&waiter) == E_OK);
 	preempt_enable();
 	join(&waiter, E_FAILED);
+	const struct fault_record *rec = record_of(id);
+	T_CHECK(rec && rec->kind == FAULT_KILL);
+	T_CHECK(rec && rec->mutexes == 0 && rec->mutex_names[0] == '\0'); /* released unmarked: not named */
 	struct mutex_result r = mutex_lock(&mtx);
 	if (mutex_result_held(r))
 		mutex_unlock(&mtx);
@@ -338,7 +244,8 @@ static int64_t kill_a_guard_holder(void *unused)
 	T_CHECK(task_kill(&t) == E_OK);
 	join(&t, E_FAILED);
 	const struct fault_record *r = record_of(id);
-	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 0); /* released by its cleanup, not by the kernel */
+	/* released by its cleanup while its owner died mid critical section: named */
+	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 1 && strstr(r->mutex_names, "outside every cell"));
 	struct mutex_result after = mutex_lock(&mtx);
 	if (after.status == MUTEX_OWNER_DIED)
 		T_CHECK(mutex_mark_consistent(&mtx) == E_OK);
@@ -356,11 +263,55 @@ static int64_t guard_released_by_unwinding(void *unused)
 	return after;
 }
 
-/* A cleanup releases the mutex it guards: the owner let go, so the mutex
- * stays consistent (what it guards is the cleanup's business). */
-START_TEST(test_a_guard_released_by_unwinding_leaves_it_consistent)
+/* A cleanup releases the mutex it guards while its task unwinds: the
+ * owner died in the critical section (a kill, here), what the mutex
+ * guards may be half changed, so the next locker is told (POSIX
+ * EOWNERDEAD; Rust poisons a mutex released by a panicking thread). */
+START_TEST(test_a_guard_released_by_unwinding_marks_it_owner_died)
 {
-	ck_assert_int_eq(RUN_IN_TASK(guard_released_by_unwinding, NULL), MUTEX_OK);
+	ck_assert_int_eq(RUN_IN_TASK(guard_released_by_unwinding, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
+
+/* A cleanup that takes a mutex itself while its task unwinds, and
+ * releases it, finished its own critical section: no owner died. */
+static void lock_in_cleanup(int *unused)
+{
+	(void)unused;
+	struct mutex_result r = mutex_lock(&mtx);
+	status_seen = r.status;
+	if (mutex_result_held(r))
+		mutex_unlock(&mtx);
+}
+
+static int64_t block_with_a_locking_cleanup(struct nothing *unused)
+{
+	(void)unused;
+	int cleanup CLEANUP(lock_in_cleanup) = 0;
+	holding = 1;
+	(void)!wait_queue_wait_cond(&never, is_false, NULL);
+	return cleanup;
+}
+
+static int64_t cleanup_takes_its_own(void *unused)
+{
+	(void)unused;
+	reset();
+	status_seen = -1;
+	struct task_ref t = spawn(block_with_a_locking_cleanup, "cleanup_locks", false);
+	T_CHECK(yield_until(t.t, TASK_BLOCKED) && holding);
+	unsigned id = task_id(t.t);
+	T_CHECK(task_kill(&t) == E_OK);
+	join(&t, E_FAILED);
+	T_CHECK(status_seen == MUTEX_OK);
+	const struct fault_record *r = record_of(id);
+	T_CHECK(r && r->cleanups >= 1 && r->mutexes == 0 && r->mutex_names[0] == '\0');
+	return lock_status(NULL);
+}
+
+START_TEST(test_a_cleanup_that_takes_and_releases_a_mutex_leaves_it_consistent)
+{
+	ck_assert_int_eq(RUN_IN_TASK(cleanup_takes_its_own, NULL), MUTEX_OK);
 }
 END_TEST
 
@@ -425,7 +376,8 @@ static Suite *mutex_suite(void)
 	tcase_add_test(tc, test_a_restarted_task_finds_its_own_stale_lock_owner_died);
 	tcase_add_test(tc, test_unlocked_unrepaired_it_is_not_recoverable);
 	tcase_add_test(tc, test_a_waiter_killed_after_the_handover_leaves_it_consistent);
-	tcase_add_test(tc, test_a_guard_released_by_unwinding_leaves_it_consistent);
+	tcase_add_test(tc, test_a_guard_released_by_unwinding_marks_it_owner_died);
+	tcase_add_test(tc, test_a_cleanup_that_takes_and_releases_a_mutex_leaves_it_consistent);
 	tcase_add_test(tc, test_an_unrepaired_guard_released_by_unwinding_passes_owner_died_on);
 	tcase_add_test(tc, test_unlocking_a_mutex_held_by_another_fails_that_task);
 	suite_add_tcase(s, tc);
