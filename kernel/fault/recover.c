@@ -131,8 +131,8 @@ bool fault_recover(const struct fault_event *ev)
 
 static bool on_machine_fault(struct hal_fault *f)
 {
-	return fault_recover(&(struct fault_event){ .kind = FAULT_MACHINE, .machine = (enum machine_fault)f->kind, .pc = f->regs.rip,
-						    .addr = f->addr, .regs = &f->regs,
+	return fault_recover(&(struct fault_event){ .kind = FAULT_MACHINE, .machine = (enum machine_fault)f->kind,
+						    .pc = f->regs.rip, .addr = f->addr, .regs = &f->regs,
 						    .irq_enabled = f->irq_enabled });
 }
 
