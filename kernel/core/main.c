@@ -128,6 +128,7 @@ int kernel_main(const struct hal_boot_info *info)
 	const char *sched = info->scheduler ? info->scheduler : BOOT_SCHEDULER;
 	if ((e = tasks_init(info->ncpus ? info->ncpus : 1, sched, TICK_HZ))) {
 		keprintf("theseus: task setup failed: %s (%s)\n", err_name(e), err_text(e));
+		cells_fini(); /* a boot error loses nothing either */
 		return EXIT_BOOT_FAILED;
 	}
 	int status = run_shell(info->commands);
