@@ -134,7 +134,7 @@ check_includes() {
 	done < <(find "$root/kernel" -type f \( -name '*.c' -o -name '*.h' -o -name '*.S' \) | sort)
 	for used in $INCLUDE_EXCEPTIONS; do
 		[ -n "${seen_inc_exc[$used]:-}" ] ||
-			echo "layers: note: the TEMPORARY exception $used is no longer needed; remove it from tests/layers/check.sh"
+			echo "layers: note: the exception $used is no longer needed; remove it from tests/layers/check.sh"
 	done
 }
 
@@ -190,7 +190,7 @@ check_symbols() {
 	done
 	for used in $EXCEPTIONS; do
 		[ -n "${seen_exc[$used]:-}" ] ||
-			echo "layers: note: the TEMPORARY exception $used is no longer needed; remove it from tests/layers/check.sh"
+			echo "layers: note: the exception $used is no longer needed; remove it from tests/layers/check.sh"
 	done
 }
 
