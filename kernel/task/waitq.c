@@ -7,6 +7,7 @@
 #include "export.h"
 #include "panic.h"
 #include "sync.h"
+#include "task_fail.h"
 #include "task_internal.h"
 
 void wait_queue_init(struct wait_queue *wq)
@@ -132,6 +133,16 @@ void mutex_init(struct mutex *m)
 		char where[128];
 		task_describe_addr((uintptr_t)m, where, sizeof where);
 		panic("mutex_init of mutex %s, which the calling task %u (%s) holds", where, me->id, me->name);
+	}
+	/* Another task holding it, or waiting on it, would be left on a list
+	 * the reset cuts (its end would loop, its wait never end). Memory
+	 * that is not a mutex yet is on no task's list, so this reads none of it. */
+	struct task_region_use use;
+	if (task_region_in_use(me, (uintptr_t)m, (uintptr_t)(m + 1), &use)) {
+		char where[128];
+		task_describe_addr((uintptr_t)m, where, sizeof where);
+		panic("mutex_init of mutex %s, which task %u (%s) %s", where, use.task_id, use.task,
+		      use.waits ? "waits on" : "holds");
 	}
 	m->owner = NULL;
 	wait_queue_init(&m->waiters);

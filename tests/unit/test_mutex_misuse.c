@@ -244,6 +244,39 @@ START_TEST(test_stage_3_finds_other_tasks_using_the_region)
 }
 END_TEST
 
+/* mutex_init of a mutex another task holds would cut it from that task's
+ * list under it (its end would loop): the initialising task fails, naming
+ * the holder, and the holder's end still releases the mutex. */
+static int64_t init_what_another_holds(struct nothing *unused)
+{
+	(void)unused;
+	mutex_init(&mtx);
+	return 0;
+}
+
+static int64_t reinit_held_by_another(void *unused)
+{
+	(void)unused;
+	reset();
+	struct task_ref h = spawn(hold_and_block, "holder", false);
+	T_CHECK(yield_until(h.t, TASK_BLOCKED) && holding);
+	struct task_ref t = spawn(init_what_another_holds, "reinits", false);
+	unsigned id = task_id(t.t);
+	join(&t, E_FAILED);
+	const struct fault_record *r = record_of(id);
+	T_CHECK(r && r->kind == FAULT_PANIC && strstr(r->detail, "mutex_init of mutex ") &&
+		strstr(r->detail, "(holder) holds"));
+	T_CHECK(task_kill(&h) == E_OK);
+	join(&h, E_FAILED); /* ends: its list still links the mutex, released as owner died */
+	return lock_status(NULL);
+}
+
+START_TEST(test_mutex_init_of_a_mutex_another_task_holds_fails_the_initialiser)
+{
+	ck_assert_int_eq(RUN_IN_TASK(reinit_held_by_another, NULL), MUTEX_OWNER_DIED);
+}
+END_TEST
+
 static Suite *mutex_misuse_suite(void)
 {
 	Suite *s = suite_create("mutex misuse");
@@ -251,6 +284,7 @@ static Suite *mutex_misuse_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_checked_fixture(tc, tboot_setup_tasks, tboot_teardown_tasks);
 	tcase_add_test(tc, test_mutex_init_of_a_mutex_the_caller_holds_fails_the_task);
+	tcase_add_test(tc, test_mutex_init_of_a_mutex_another_task_holds_fails_the_initialiser);
 	tcase_add_test(tc, test_mark_consistent_by_a_task_that_does_not_hold_it_is_refused);
 	tcase_add_test(tc, test_the_handover_is_fifo);
 	tcase_add_test(tc, test_an_abandoned_unwind_names_the_mutex_its_task_held);
