@@ -59,7 +59,7 @@ static unsigned char data_code[8] = { 0xb8, 42, 0, 0, 0, 0xc3 };
 int fault_exec_data(void)
 {
 	int (*f)(void) = (int (*)(void))(uintptr_t)data_code;
-	return f();
+	return f() + zero; /* a call, not a tail jump: the unwind starts at this caller */
 }
 
 /* A broken invariant detected by the cell itself: the task is unwound. */
@@ -96,3 +96,23 @@ int fault_call_null(void)
 }
 
 int faulty_call_cleanups(void) { return call_cleanups; }
+
+/* A bad return whose stack holds, just above, the return address of an
+ * indirect call: the unwind must not take it for a call through a bad
+ * pointer (that call's target was save_ra, not the bad pc): it fails. */
+static volatile uintptr_t saved_ra;
+static __attribute__((noinline)) int save_ra(void)
+{
+	saved_ra = (uintptr_t)__builtin_return_address(0);
+	return 0;
+}
+static int (*volatile indirect)(void) = save_ra;
+
+int fault_bad_return_over_a_call(void)
+{
+	(void)indirect();
+	volatile uintptr_t *ra = (volatile uintptr_t *)__builtin_frame_address(0) + 1;
+	ra[0] = 0x7ff0badbad0ul;
+	ra[1] = saved_ra;
+	return 0;
+}

@@ -82,22 +82,58 @@ static void divert(struct hal_regs *r, uintptr_t sp)
 
 static uintptr_t emergency_top(void) { return (uintptr_t)&emergency[hal_cpu_id()][EMERGENCY_STACK]; }
 
-/* Whether the bytes before ret, inside [begin, ret), end with an indirect
- * call (FF /2: "call *%rax", "call *8(%rdx)", ...). */
-static bool after_indirect_call(uintptr_t begin, uintptr_t ret)
+/* The general register x86 numbers n (rax, rcx, rdx, rbx, rsp, rbp, rsi,
+ * rdi, r8-r15), as the fault left it. */
+static uint64_t reg_numbered(const struct hal_regs *r, unsigned n)
 {
-	for (unsigned len = 2; len <= 7; len++) {
-		if (ret - begin < len)
-			return false;
+	const uint64_t v[16] = { r->rax, r->rcx, r->rdx, r->rbx, r->rsp, r->rbp, r->rsi, r->rdi,
+				 r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15 };
+	return v[n & 15];
+}
+
+/* Reads the 8-byte word at a, if it lies in a loaded cell's section (a GOT
+ * slot or a function pointer in its data): never a read that could fault. */
+static bool read_cell_word(uintptr_t a, uint64_t *out)
+{
+	CELLS_READ_GUARD();
+	const struct cell_section *s = cell_section_at(a);
+	if (!s || a - s->addr > s->size || s->size - (a - s->addr) < sizeof *out)
+		return false;
+	memcpy(out, (const void *)a, sizeof *out);
+	return true;
+}
+
+/* Whether the instruction that ends at ret, inside [begin, ret), is a call
+ * whose target was pc: direct ("call rel32", into data say), through a
+ * register ("call *%rax"), or through a word of a cell ("call *f(%rip)",
+ * "call *8(%rdx)"). Other forms (a SIB byte, a pointer on the heap) are
+ * not claimed. */
+static bool called_from(uintptr_t begin, uintptr_t ret, const struct hal_regs *r, uintptr_t pc)
+{
+	int32_t rel;
+	if (ret - begin >= 5 && *(const uint8_t *)(ret - 5) == 0xe8) { /* call rel32 */
+		memcpy(&rel, (const void *)(ret - 4), 4);
+		if (ret + (intptr_t)rel == pc)
+			return true;
+	}
+	for (unsigned len = 2; len <= 6 && ret - begin >= len; len++) {
 		const uint8_t *p = (const uint8_t *)(ret - len);
 		unsigned mod = p[1] >> 6, rm = p[1] & 7;
-		if (p[0] != 0xff || ((p[1] >> 3) & 7) != 2)
+		unsigned disp = mod == 1 ? 1 : mod == 2 || (mod == 0 && rm == 5) ? 4 : 0;
+		if (p[0] != 0xff || ((p[1] >> 3) & 7) != 2 || (mod != 3 && rm == 4) || 2 + disp != len)
 			continue;
-		unsigned n = 2;
-		if (mod != 3 && rm == 4) /* a SIB byte; base 5 without mod means disp32 */
-			n += 1 + (mod == 0 && len > 2 && (p[2] & 7) == 5 ? 4 : 0);
-		n += mod == 1 ? 1 : mod == 2 ? 4 : (mod == 0 && rm == 5) ? 4 : 0;
-		if (n == len)
+		unsigned rex_b = ret - begin > len && (p[-1] & 0xf0) == 0x40 ? p[-1] & 1 : 0;
+		int32_t d = 0;
+		if (disp == 1)
+			d = (int8_t)p[2];
+		else if (disp == 4)
+			memcpy(&d, p + 2, 4);
+		uint64_t target;
+		if (mod == 3)
+			target = reg_numbered(r, rm | rex_b << 3);
+		else if (!read_cell_word((mod == 0 && rm == 5 ? ret : reg_numbered(r, rm | rex_b << 3)) + d, &target))
+			continue;
+		if (target == pc)
 			return true;
 	}
 	return false;
@@ -107,9 +143,9 @@ static bool after_indirect_call(uintptr_t begin, uintptr_t ret)
  * indirect call (a call through a bad pointer: into data, or null), has no
  * frame of its own to unwind: the call pushed its return address and
  * nothing else. Unwind from that caller instead when the top of the stack
- * is the return address of an indirect call in code the unwinder knows (a
- * bad return address fails the unwind as before); the record keeps the
- * faulting pc. */
+ * is the return address of an indirect call, in code the unwinder knows,
+ * whose target was the faulting pc (a bad return address fails the unwind
+ * as before); the record keeps the faulting pc. */
 static bool enter_fault_in_caller(struct task *t, const struct hal_regs *r, uintptr_t addr)
 {
 	struct unwind_fde fde;
@@ -118,7 +154,7 @@ static bool enter_fault_in_caller(struct task *t, const struct hal_regs *r, uint
 	    sp > t->unwind.stack_hi - sizeof(uintptr_t) || sp % sizeof(uintptr_t))
 		return false;
 	uintptr_t ret = *(const uintptr_t *)sp;
-	if (!ret || !unwind_find_fde(ret - 1, &fde) || !after_indirect_call(fde.pc_begin, ret))
+	if (!ret || !unwind_find_fde(ret - 1, &fde) || !called_from(fde.pc_begin, ret, r, r->rip))
 		return false;
 	t->fault_regs.r[DW_RIP] = ret;
 	t->fault_regs.r[DW_RSP] = sp + sizeof(uintptr_t);
