@@ -94,6 +94,15 @@ done < <(grep -rnE '#[[:space:]]*include[[:space:]]*<' kernel cells |
 	grep -vE "#[[:space:]]*include[[:space:]]*<($freestanding)\.h>" |
 	grep -vE '^kernel/[^:]*:[0-9]+:[[:space:]]*#[[:space:]]*include[[:space:]]*<valgrind/[a-z]+\.h>')
 
+# a cell's "..." include is found beside it, in kernel/include or in cells/ (the cell include
+# path), never by the compiler's fallback to its own (hosted) directories
+while IFS= read -r f; do
+	while IFS=: read -r line inc; do
+		[ -e "$(dirname "$f")/$inc" ] || [ -e "kernel/include/$inc" ] || [ -e "cells/$inc" ] ||
+			bad "$f:$line: includes \"$inc\", which is neither beside it, in kernel/include nor in cells/"
+	done < <(grep -n '^[[:space:]]*#[[:space:]]*include[[:space:]]*"' "$f" | sed 's/^\([0-9]*\):[^"]*"\([^"]*\)".*/\1:\2/')
+done < <(find cells -name '*.[ch]')
+
 # --- each HAL builds and includes only its own files (and hal/) ------------------------------
 for pair in hal_hosted:hal-x86_64 hal_x86_64:hal-hosted; do
 	target=${pair%%:*} other=${pair#*:}

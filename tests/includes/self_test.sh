@@ -28,6 +28,7 @@ echo 'EXPORT_APP(hal_time_ns);' >>"$t/src/kernel/core/hal_services.c"
 echo 'struct hal_regs;' >>"$t/src/kernel/include/irq.h"
 sed -i '1a #include "../../hal/hal_fault.h"\n#include <stdio.h>' "$t/src/cells/hello/hello.c"
 sed -i '1a #include "hosted.h"' "$t/src/kernel/mm/pages.c"
+sed -i '1a #include "stdio.h"' "$t/src/cells/chain_a/chain_a.c"
 echo "$t/src/hal-x86_64/irq.c" >>"$t/build/tests/hal_hosted.sources"
 sed -i '1a #include "task.h"' "$t/src/hal-x86_64/serial.c"
 sed -i '1a #include "klib.h"' "$t/src/hal-hosted/time.c"
@@ -41,6 +42,7 @@ for want in \
 	"kernel/include/irq.h: names the HAL's hal_regs" \
 	'cells/hello/hello.c:2: a cell includes a HAL header' \
 	'cells/hello/hello.c:3: includes a hosted (libc) header' \
+	'cells/chain_a/chain_a.c:2: includes "stdio.h", which is neither beside it' \
 	"kernel/mm/pages.c:2: includes a HAL implementation's file" \
 	'the hal_hosted target builds' \
 	'hal-x86_64/serial.c:2: the bare-metal HAL includes' \
