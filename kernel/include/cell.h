@@ -131,6 +131,12 @@ struct cell {
 	bool builtin; /* a nano_core folder (or its HAL), not loaded: see nano_core.c */
 	uint64_t instance; /* this load of it, never reused (0 for builtins); the fault log keys on it */
 	unsigned task_refs; /* tasks whose entry is in this cell keep it loaded */
+	bool retired; /* swapped out: in no namespace, kept until nothing refers to it (swap.h) */
+	/* The object it was loaded from (a reload or a swap back loads it
+	 * again): a boot image's bytes, or a copy the cell owns (object_owned). */
+	const void *object;
+	size_t object_size;
+	void *object_owned;
 	struct namespace *ns;
 	struct cell_section *sections;
 	size_t n_sections;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # The kernel's floors (docs/layers.md), checked over the sources and the
 # built objects. Lowest first:
-#   lib(0) -> unwind(1) -> mm(2) -> cell(3) -> task(4) -> fault(5) -> core(6)
+#   lib(0) -> unwind(1) -> mm(2) -> cell(3) -> task(4) -> swap(5) -> fault(6) -> core(7)
 # A kernel file may use its own floor and lower ones only; HAL headers
 # (hal/) lie below every floor. Fails, naming file, floors and header or
 # symbol, when:
@@ -24,7 +24,7 @@
 #                                      kind of violation, on a small tree
 set -u
 
-FLOORS="lib unwind mm cell task fault core"
+FLOORS="lib unwind mm cell task swap fault core"
 NM=${NM:-nm}
 
 # Exceptions (none today; the self-test uses them): symbols as floor:symbol,

@@ -165,7 +165,7 @@ END_TEST
 START_TEST(test_edges_between_kernel_cells_go_down_the_floors)
 {
 	static const char *const floors[] = { "nano_core_lib", "nano_core_unwind", "nano_core_mm", "nano_core_cell",
-					       "nano_core_task", "nano_core_fault", "nano_core_core" };
+					       "nano_core_task", "nano_core_swap", "nano_core_fault", "nano_core_core" };
 	const struct cell *hal = builtin("nano_core_hal");
 	size_t edges = 0;
 	for (size_t f = 0; f < ARRAY_LEN(floors); f++) {
