@@ -272,8 +272,11 @@ static err_t load_in_txn(struct namespace *ns, const char *name, struct load_txn
 	txn->loading[txn->depth++] = name;
 	err_t e = load_providers(ns, name, img->addr, img->size, txn, diag);
 	if (!e) {
-		strlcpy(diag->cell, name, sizeof diag->cell);
 		e = load_object(ns, img->addr, img->size, out, diag);
+	}
+	if (!e) { /* boot images live as long as the kernel */
+		(*out)->object = img->addr;
+		(*out)->object_size = img->size;
 	}
 	txn->depth--;
 	if (!e)
@@ -311,11 +314,23 @@ err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, stru
 {
 	*diag = (struct cell_diag){ 0 };
 	CELLS_GUARD();
+	/* The cell keeps its own copy of the object: the caller's bytes may
+	 * not outlive the call, and a reload or a swap back loads it again. */
+	void *copy = kmalloc(size ? size : 1);
+	if (!copy)
+		return diag_set(diag, E_NOMEM, NULL, NULL, NULL, "a copy of the %zu-byte object", size);
+	memcpy(copy, bytes, size);
 	struct cell *c = NULL;
-	err_t e = load_object(ns, bytes, size, &c, diag);
-	if (!e && out)
+	err_t e = load_object(ns, copy, size, &c, diag);
+	if (e) {
+		kfree(copy);
+		return e;
+	}
+	c->object = c->object_owned = copy;
+	c->object_size = size;
+	if (out)
 		*out = c;
-	return e;
+	return E_OK;
 }
 
 /* The first cell other than c that has an edge into c. */
@@ -391,6 +406,7 @@ void cell_free(struct cell *c)
 	kfree(c->image_symbols);
 	kfree(c->data_snapshot);
 	kfree(c->lsda_ranges);
+	kfree(c->object_owned);
 	mp_unmap_rx(&c->text);
 	mp_unmap(&c->rodata);
 	mp_unmap_rw(&c->data);

@@ -4,6 +4,7 @@
  * of every namespace), with the lookups by address over it. */
 #include "export.h"
 #include "hal_cpu.h"
+#include "cell_swap.h"
 #include "load.h"
 #include "panic.h"
 #include "spinlock.h"
@@ -101,6 +102,13 @@ void cells_index_remove(struct cell *c)
 	if (!*at)
 		panic("cells_index_remove: cell %s is not in the index", c->name);
 	__atomic_store_n(at, c->index_next, __ATOMIC_RELEASE);
+}
+
+void cells_for_each(void (*fn)(struct cell *c, void *arg), void *arg)
+{
+	cells_assert_locked("cells_for_each");
+	for (struct cell *c = index_head; c; c = c->index_next)
+		fn(c, arg);
 }
 
 /* A builtin cell's sections are sorted by address (nano_core.c): a binary

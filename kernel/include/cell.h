@@ -215,7 +215,9 @@ struct cell *ns_find_cell(const struct namespace *ns, const char *name) NONNULL(
  * missing symbols). All or nothing: on error nothing of it stays loaded. */
 err_t cell_load(struct namespace *ns, const char *name, struct cell **out, struct cell_diag *diag)
 	MUST_USE NONNULL(1, 2, 4);
-/* Loads a cell from bytes in memory (tests, fuzzing, swap). */
+/* Loads a cell from bytes in memory (tests, fuzzing, swap), without
+ * loading what it needs: that must resolve in ns or its parents. The cell
+ * keeps its own copy of the bytes (cell.object). */
 err_t cell_load_image(struct namespace *ns, const void *bytes, size_t size, struct cell **out,
 		      struct cell_diag *diag) MUST_USE NONNULL(1, 2, 5);
 /* Puts the cell's data and bss back as they were right after loading

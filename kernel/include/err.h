@@ -25,6 +25,9 @@ typedef enum err {
 	E_FAILED,            /* the task failed or was killed */
 	E_MAPPED,            /* a frame is mapped already (one mapping per frame) */
 	E_STALE,             /* names a mapping that no longer exists */
+	E_TIMEOUT,           /* did not happen within its bound */
+	E_INCOMPATIBLE,      /* a replacement does not provide what its users need */
+	E_CHECKSUM,          /* bytes differ from their recorded hash or checksum */
 	E_ERR_COUNT
 } err_t;
 

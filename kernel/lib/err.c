@@ -10,6 +10,7 @@ static const char *const names[E_ERR_COUNT] = {
 	[E_RELOC_OVERFLOW] = "E_RELOC_OVERFLOW", [E_DEPENDED_ON] = "E_DEPENDED_ON",
 	[E_PRIVILEGE] = "E_PRIVILEGE", [E_TOOBIG] = "E_TOOBIG", [E_FAILED] = "E_FAILED",
 	[E_MAPPED] = "E_MAPPED", [E_STALE] = "E_STALE",
+	[E_TIMEOUT] = "E_TIMEOUT", [E_INCOMPATIBLE] = "E_INCOMPATIBLE", [E_CHECKSUM] = "E_CHECKSUM",
 };
 
 static const char *const texts[E_ERR_COUNT] = {
@@ -32,6 +33,9 @@ static const char *const texts[E_ERR_COUNT] = {
 	[E_FAILED] = "the task failed or was killed",
 	[E_MAPPED] = "frame already mapped",
 	[E_STALE] = "stale mapping: it was unmapped already",
+	[E_TIMEOUT] = "timed out",
+	[E_INCOMPATIBLE] = "incompatible replacement",
+	[E_CHECKSUM] = "checksum mismatch",
 };
 
 const char *err_name(err_t e)
