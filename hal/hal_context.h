@@ -7,6 +7,7 @@
  * and cells run with general registers only). */
 #ifndef HAL_CONTEXT_H
 #define HAL_CONTEXT_H
+#include "hal_fault.h"
 #include "hal_types.h"
 
 struct hal_context;
@@ -19,6 +20,14 @@ void hal_context_prepare(struct hal_context *ctx, void *stack, size_t stack_size
 			 void (*entry)(void *), void *arg);
 
 void hal_context_switch(struct hal_context *from, const struct hal_context *to);
+
+/* The registers ctx resumes with, for a walk of a stack that is not
+ * running (a switched-out task): rsp and the callee-saved registers as the
+ * switch will restore them, rip the address the switch returns to (a return
+ * address), the caller-saved ones 0. False for a context that was prepared
+ * but has not run yet: nothing of it is on its stack. Only meaningful while
+ * the context is switched out (the caller knows it is). */
+bool hal_context_saved_regs(const struct hal_context *ctx, struct hal_regs *out);
 
 /* The context will not run again; its stack may be freed after this. */
 void hal_context_release(struct hal_context *ctx);

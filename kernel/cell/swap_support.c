@@ -46,3 +46,11 @@ void cell_free_withdrawn(struct cell *c)
 	cells_grace_wait();
 	cell_free(c);
 }
+
+void cell_withdrawn_drop_edges(struct cell *c)
+{
+	cells_assert_locked("cell_withdrawn_drop_edges");
+	if (!c->retired)
+		panic("cell_withdrawn_drop_edges: cell %s is still in namespace %s", c->name, c->ns->name);
+	cell_drop_edges(c);
+}

@@ -26,6 +26,12 @@ struct heap_stats {
 };
 void heap_stats(struct heap_stats *out);
 
+/* Calls fn on every live block (its address and the size asked for),
+ * holding the heap lock with interrupts off: fn must not allocate or free.
+ * For the swap's scan of writable memory for pointers into retired cells. */
+typedef void heap_block_fn(const void *p, size_t size, void *arg);
+void heap_walk(heap_block_fn *fn, void *arg) NONNULL(1);
+
 /* Sets up the heap; mm must be ready. */
 err_t heap_init(void) MUST_USE;
 /* Returns every empty slab to mm (used at shutdown and by tests). */

@@ -101,6 +101,19 @@ NORETURN void unwind_from(const struct unwind_regs *regs, bool pc_is_return_addr
 /* Unwinds the calling function's frame and all above it (for panic, kill). */
 NORETURN void unwind_here(struct unwind_state *st) NONNULL(1);
 
+/* --- walking frames without unwinding (walk.c) -------------------------------
+ * For looking at a stack that is not being unwound (another task's, saved,
+ * or the caller's own): no landing pad runs, nothing is written. fn gets
+ * each frame's pc, innermost first (is_ra: it is a return address, the
+ * call lies before it); it returns false to stop the walk. */
+typedef bool unwind_frame_fn(uintptr_t pc, bool is_ra, void *arg);
+/* Walks from regs, reading only [stack_lo, stack_hi) (required: both
+ * bounds). True if fn stopped the walk; false when the frames ran out, with
+ * *end saying why (UNWIND_END_NO_FDE: the outermost frame, or code without
+ * unwind information, such as a host library's; BAD_CFI; BAD_STACK; TOO_DEEP). */
+bool unwind_walk(const struct unwind_regs *regs, bool pc_is_return_address, uintptr_t stack_lo, uintptr_t stack_hi,
+		 unwind_frame_fn *fn, void *arg, enum unwind_end *end) NONNULL(1, 5, 7) MUST_USE;
+
 /* Called by landing pads (compiler-emitted); continues the unwind of st. */
 NORETURN void _Unwind_Resume(void *st);
 

@@ -40,12 +40,13 @@ struct slab {
 struct large {
 	struct mapped_pages_rw mp;
 	size_t size;
-	uint64_t pad;
+	struct list link; /* in heap.large, for heap_walk */
 };
 #define LARGE_DATA ALIGN_UP(sizeof(struct large) + HDR, 16)
 
 static struct {
 	struct list slabs[NCLASSES];
+	struct list large;
 	struct heap_stats stats;
 	struct spinlock lock;
 } heap;
@@ -54,6 +55,7 @@ err_t heap_init(void)
 {
 	for (size_t c = 0; c < NCLASSES; c++)
 		list_init(&heap.slabs[c]);
+	list_init(&heap.large);
 	heap.stats = (struct heap_stats){ 0 };
 	return E_OK;
 }
@@ -164,6 +166,7 @@ static void *large_alloc(size_t size)
 	struct large *l = (struct large *)mp_start(&mp.m);
 	l->mp = mp;
 	l->size = size;
+	list_push_back(&heap.large, &l->link);
 	struct block_hdr *h = (struct block_hdr *)((char *)l + LARGE_DATA - HDR);
 	*h = (struct block_hdr){ MAGIC_LARGE, (uint32_t)size, l };
 	hdr_close(h);
@@ -209,6 +212,7 @@ void kfree(void *p)
 		struct large *l = h->owner;
 		struct mapped_pages_rw mp = l->mp;
 		heap.stats.large_blocks--;
+		list_remove(&l->link);
 		mp_unmap_rw(&mp);
 	} else {
 		small_free(h->owner, h);
@@ -252,6 +256,34 @@ char *kstrndup(const char *s, size_t n)
 }
 
 char *kstrdup(const char *s) { return kstrndup(s, SIZE_MAX); }
+
+/* The live blocks of one slab, found by their headers' magic. */
+static void slab_walk(const struct slab *s, heap_block_fn *fn, void *arg)
+{
+	size_t stride = HDR + class_size[s->cls];
+	char *base = (char *)s + SLAB_FIRST;
+	for (size_t i = 0; i < s->nblocks; i++) {
+		struct block_hdr *h = hdr_open(base + i * stride + HDR);
+		bool live = h->magic == MAGIC_LIVE;
+		uint32_t size = h->size;
+		hdr_close(h);
+		if (live)
+			fn((char *)h + HDR, size, arg);
+	}
+}
+
+void heap_walk(heap_block_fn *fn, void *arg)
+{
+	irq_state_t st = spin_lock_irqsave(&heap.lock);
+	struct list *pos;
+	for (size_t c = 0; c < NCLASSES; c++)
+		list_for_each(pos, &heap.slabs[c]) slab_walk(list_entry(pos, struct slab, link), fn, arg);
+	list_for_each(pos, &heap.large) {
+		struct large *l = list_entry(pos, struct large, link);
+		fn((char *)l + LARGE_DATA, l->size, arg);
+	}
+	spin_unlock_irqrestore(&heap.lock, st);
+}
 
 void heap_trim(void)
 {

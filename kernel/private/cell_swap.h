@@ -17,6 +17,10 @@ void cell_withdraw(struct cell *c) NONNULL(1);
 /* Unpublishes a withdrawn cell (index, unwind table), waits for a grace
  * period, and frees it. */
 void cell_free_withdrawn(struct cell *c) NONNULL(1);
+/* Unlinks and frees a withdrawn cell's outgoing edges, so that retired
+ * cells that use each other can be freed one after the other (their
+ * targets must still live). */
+void cell_withdrawn_drop_edges(struct cell *c) NONNULL(1);
 /* Calls fn on every published cell (every namespace's, and retired ones). */
 void cells_for_each(void (*fn)(struct cell *c, void *arg), void *arg) NONNULL(1);
 

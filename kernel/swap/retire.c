@@ -1,0 +1,300 @@
+/* Retired cells (swap.h): the old cells a swap withdrew, kept until nothing
+ * refers to them. Which cells are retired is the cell floor's record (every
+ * published cell with `retired` set); this file decides when one may go. A
+ * round pauses the other CPUs, runs the check (retire_scan.c) over every
+ * retired cell at once, resumes them and frees what nothing refers to. Rounds
+ * run at every swap (retire_add), at `ls` and swap_reap, and from a reaper
+ * task that lives while retired cells remain; swap_fini frees the rest at
+ * shutdown. Everything here runs under the cells lock. */
+#include "cell_swap.h"
+#include "export.h"
+#include "heap.h"
+#include "klib.h"
+#include "panic.h"
+#include "retire_scan.h"
+#include "swap.h"
+#include "swap_boot.h"
+#include "swap_internal.h"
+#include "swap_retired.h"
+#include "task.h"
+#include "task_pause.h"
+
+/* How long a round waits for the other CPUs to pause, and how often the
+ * reaper tries again. */
+#define RETIRE_PAUSE_NS 100000000ull
+#define RETIRE_RETRY_NS 50000000ull
+
+/* Why a retired cell was kept at its last round, for `ls`. */
+struct retire_note {
+	struct list link;
+	const struct cell *cell;
+	char why[RETIRE_WHY_MAX];
+};
+
+static struct {
+	struct list notes;
+	bool reaper; /* a reaper task runs */
+} retired = { LIST_INIT(retired.notes), false };
+
+static struct retire_note *note_of(const struct cell *c)
+{
+	struct list *pos;
+	list_for_each(pos, &retired.notes) {
+		struct retire_note *n = list_entry(pos, struct retire_note, link);
+		if (n->cell == c)
+			return n;
+	}
+	return NULL;
+}
+
+/* Best effort: without memory for the note, `ls` shows no reason. */
+static void note_set(const struct cell *c, const char *why)
+{
+	struct retire_note *n = note_of(c);
+	if (!n && (n = kzalloc(sizeof *n))) {
+		n->cell = c;
+		list_push_back(&retired.notes, &n->link);
+	}
+	if (n)
+		strlcpy(n->why, why, sizeof n->why);
+}
+
+static void note_drop(const struct cell *c)
+{
+	struct retire_note *n = note_of(c);
+	if (n) {
+		list_remove(&n->link);
+		kfree(n);
+	}
+}
+
+static void count_one(struct cell *c, void *arg) { *(size_t *)arg += c->retired; }
+
+static size_t count_locked(void)
+{
+	size_t n = 0;
+	cells_for_each(count_one, &n);
+	return n;
+}
+
+struct collect {
+	struct retire_candidate *cand;
+	size_t n;
+};
+
+static void region_of(struct unwind_range *r, const struct mapped_pages *m)
+{
+	r->lo = mp_start(m);
+	r->hi = r->lo + mp_size(m);
+}
+
+static void collect_one(struct cell *c, void *arg)
+{
+	struct collect *col = arg;
+	if (!c->retired)
+		return;
+	struct retire_candidate *k = &col->cand[col->n++];
+	k->cell = c;
+	region_of(&k->region[REGION_TEXT], &c->text.m);
+	region_of(&k->region[REGION_RODATA], &c->rodata);
+	region_of(&k->region[REGION_DATA], &c->data.m);
+}
+
+/* --- the reaper: rounds without anyone asking ------------------------------------- */
+static void reaper_stops(bool *running)
+{
+	if (*running) { /* killed (shutdown): a later retirement starts another */
+		CELLS_GUARD();
+		retired.reaper = false;
+	}
+}
+
+static int64_t reaper_main(void *unused)
+{
+	(void)unused;
+	bool running CLEANUP(reaper_stops) = true;
+	for (;;) {
+		(void)task_sleep_ns(RETIRE_RETRY_NS);
+		(void)swap_reap();
+		CELLS_GUARD(); /* decides and clears under one hold: a retirement meanwhile sees it running or not */
+		if (!count_locked()) {
+			retired.reaper = false;
+			running = false;
+			return 0;
+		}
+	}
+}
+
+/* Starts the reaper unless one runs. Without tasks (before tasks_init, in
+ * tests of the cell system alone) or memory for one, the next swap, `ls` or
+ * swap_reap tries again. */
+static void reaper_ensure(void)
+{
+	if (retired.reaper || !tasks_cpus())
+		return;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.name = "reaper";
+	struct task_ref t;
+	if (task_spawn_raw(&o, reaper_main, NULL, 0, &t) == E_OK) {
+		retired.reaper = true;
+		task_ref_drop(&t);
+	}
+}
+
+/* --- a round ------------------------------------------------------------------------- */
+/* Frees the candidates the scan did not keep: first every one's edges (they
+ * may use each other), then the cells; notes why the others stay. */
+static size_t free_unkept(struct retire_candidate *cand, size_t n, const struct cell *target, bool *target_freed)
+{
+	size_t freed = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!cand[i].kept)
+			cell_withdrawn_drop_edges(cand[i].cell);
+	for (size_t i = 0; i < n; i++) {
+		if (cand[i].kept) {
+			note_set(cand[i].cell, cand[i].why);
+			continue;
+		}
+		if (cand[i].cell == target)
+			*target_freed = true;
+		note_drop(cand[i].cell);
+		cell_free_withdrawn(cand[i].cell);
+		freed++;
+	}
+	return freed;
+}
+
+static size_t round_locked(uintptr_t own_below, const struct cell *target, bool *target_freed)
+{
+	if (!cells_locked())
+		panic("a retired-cells round without the cells lock");
+	size_t n = count_locked();
+	if (!n)
+		return 0;
+	struct retire_candidate *cand = kzalloc(n * sizeof *cand);
+	if (!cand) {
+		reaper_ensure();
+		return 0;
+	}
+	struct collect col = { cand, 0 };
+	cells_for_each(collect_one, &col);
+	size_t freed = 0;
+	if (tasks_pause_others(RETIRE_PAUSE_NS) == E_OK) {
+		retire_scan(cand, n, own_below);
+		tasks_resume_others();
+		freed = free_unkept(cand, n, target, target_freed);
+	} else {
+		for (size_t i = 0; i < n; i++)
+			note_set(cand[i].cell, "not checked: the other CPUs did not pause in time");
+	}
+	kfree(cand);
+	if (freed < n)
+		reaper_ensure();
+	return freed;
+}
+
+/* The caller's callee-saved registers, stored at the bottom of what the scan
+ * reads of the calling task's stack: a value a caller keeps only in one of
+ * them is seen too, and the round's own frames below are not read. */
+#define SPILL_CALLEE_SAVED(buf)                                                           \
+	__asm__ volatile("mov %%rbx, 0(%0)\n\tmov %%rbp, 8(%0)\n\tmov %%r12, 16(%0)\n\t"      \
+			 "mov %%r13, 24(%0)\n\tmov %%r14, 32(%0)\n\tmov %%r15, 40(%0)"           \
+			 : : "r"(buf) : "memory")
+/* Keeps buf alive (no tail call) until the round has returned. */
+#define KEEP_SPILLED(buf) __asm__ volatile("" : : "r"(buf) : "memory")
+
+static __attribute__((noinline)) size_t reap_from(uintptr_t own_below)
+{
+	CELLS_GUARD();
+	return round_locked(own_below, NULL, NULL);
+}
+
+size_t swap_reap(void)
+{
+	uint64_t spilled[6];
+	SPILL_CALLEE_SAVED(spilled);
+	size_t n = reap_from((uintptr_t)spilled);
+	KEEP_SPILLED(spilled);
+	return n;
+}
+
+static __attribute__((noinline)) bool add_from(struct cell *c, uintptr_t own_below)
+{
+	bool freed = false;
+	(void)round_locked(own_below, c, &freed);
+	return freed;
+}
+
+bool retire_add(struct cell *c)
+{
+	if (!cells_locked())
+		panic("retire_add(%s) without the cells lock", c->name);
+	if (!c->retired)
+		panic("retire_add(%s): the cell was not withdrawn", c->name);
+	uint64_t spilled[6];
+	SPILL_CALLEE_SAVED(spilled);
+	bool freed = add_from(c, (uintptr_t)spilled);
+	KEEP_SPILLED(spilled);
+	return freed;
+}
+
+size_t swap_retired_count(void)
+{
+	CELLS_GUARD();
+	return count_locked();
+}
+
+/* --- ls ------------------------------------------------------------------------------- */
+struct for_each {
+	swap_retired_fn *fn;
+	void *arg;
+};
+
+static void each_retired(struct cell *c, void *arg)
+{
+	struct for_each *f = arg;
+	const struct retire_note *n = note_of(c);
+	if (c->retired)
+		f->fn(c, n ? n->why : "", f->arg);
+}
+
+void swap_retired_for_each(swap_retired_fn *fn, void *arg)
+{
+	CELLS_GUARD();
+	struct for_each f = { fn, arg };
+	cells_for_each(each_retired, &f);
+}
+
+/* --- shutdown --------------------------------------------------------------------------- */
+static void drop_edges_if_retired(struct cell *c, void *arg)
+{
+	(void)arg;
+	if (c->retired)
+		cell_withdrawn_drop_edges(c);
+}
+
+static void first_retired(struct cell *c, void *arg)
+{
+	struct cell **first = arg;
+	if (c->retired && !*first)
+		*first = c;
+}
+
+void swap_fini(void)
+{
+	CELLS_GUARD();
+	cells_for_each(drop_edges_if_retired, NULL);
+	for (;;) {
+		struct cell *c = NULL;
+		cells_for_each(first_retired, &c);
+		if (!c)
+			break;
+		note_drop(c);
+		cell_free_withdrawn(c);
+	}
+	retired.reaper = false;
+}
+
+EXPORT_KERNEL(swap_reap);
+EXPORT_KERNEL(swap_retired_count);
+EXPORT_KERNEL(swap_retired_for_each);
