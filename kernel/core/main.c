@@ -13,6 +13,7 @@
 #include "heap.h"
 #include "klib.h"
 #include "mm.h"
+#include "swap_boot.h"
 #include "task.h"
 
 /* The scheduler cell at boot, and the preemption tick. */
@@ -136,6 +137,7 @@ int kernel_main(const struct hal_boot_info *info)
 		kprintf("theseus: powering off with something still running: nothing is released\n");
 		hal_cpu_poweroff(status);
 	}
+	swap_fini(); /* retired cells: nothing runs that could still use them */
 	cells_fini();
 	return status;
 }

@@ -24,63 +24,38 @@
 #define RETIRE_PAUSE_NS 100000000ull
 #define RETIRE_RETRY_NS 50000000ull
 
-/* Why a retired cell was kept at its last round, for `ls`. */
-struct retire_note {
+/* A cell the commit handed over (retire_add), with why it was kept at its
+ * last round. Only these are candidates: a cell withdrawn but not handed
+ * over yet (the commit withdraws all its old cells first) is a root. */
+struct retire_entry {
 	struct list link;
-	const struct cell *cell;
+	struct cell *cell;
 	char why[RETIRE_WHY_MAX];
 };
 
 static struct {
-	struct list notes;
+	struct list entries;
+	size_t n;
 	bool reaper; /* a reaper task runs */
-} retired = { LIST_INIT(retired.notes), false };
+} retired = { LIST_INIT(retired.entries), 0, false };
 
-static struct retire_note *note_of(const struct cell *c)
+static struct retire_entry *entry_of(const struct cell *c)
 {
 	struct list *pos;
-	list_for_each(pos, &retired.notes) {
-		struct retire_note *n = list_entry(pos, struct retire_note, link);
-		if (n->cell == c)
-			return n;
+	list_for_each(pos, &retired.entries) {
+		struct retire_entry *e = list_entry(pos, struct retire_entry, link);
+		if (e->cell == c)
+			return e;
 	}
 	return NULL;
 }
 
-/* Best effort: without memory for the note, `ls` shows no reason. */
-static void note_set(const struct cell *c, const char *why)
+static void entry_drop(struct retire_entry *e)
 {
-	struct retire_note *n = note_of(c);
-	if (!n && (n = kzalloc(sizeof *n))) {
-		n->cell = c;
-		list_push_back(&retired.notes, &n->link);
-	}
-	if (n)
-		strlcpy(n->why, why, sizeof n->why);
+	list_remove(&e->link);
+	retired.n--;
+	kfree(e);
 }
-
-static void note_drop(const struct cell *c)
-{
-	struct retire_note *n = note_of(c);
-	if (n) {
-		list_remove(&n->link);
-		kfree(n);
-	}
-}
-
-static void count_one(struct cell *c, void *arg) { *(size_t *)arg += c->retired; }
-
-static size_t count_locked(void)
-{
-	size_t n = 0;
-	cells_for_each(count_one, &n);
-	return n;
-}
-
-struct collect {
-	struct retire_candidate *cand;
-	size_t n;
-};
 
 static void region_of(struct unwind_range *r, const struct mapped_pages *m)
 {
@@ -88,12 +63,8 @@ static void region_of(struct unwind_range *r, const struct mapped_pages *m)
 	r->hi = r->lo + mp_size(m);
 }
 
-static void collect_one(struct cell *c, void *arg)
+static void candidate_of(struct retire_candidate *k, struct cell *c)
 {
-	struct collect *col = arg;
-	if (!c->retired)
-		return;
-	struct retire_candidate *k = &col->cand[col->n++];
 	k->cell = c;
 	region_of(&k->region[REGION_TEXT], &c->text.m);
 	region_of(&k->region[REGION_RODATA], &c->rodata);
@@ -117,7 +88,7 @@ static int64_t reaper_main(void *unused)
 		(void)task_sleep_ns(RETIRE_RETRY_NS);
 		(void)swap_reap();
 		CELLS_GUARD(); /* decides and clears under one hold: a retirement meanwhile sees it running or not */
-		if (!count_locked()) {
+		if (!retired.n) {
 			retired.reaper = false;
 			running = false;
 			return 0;
@@ -143,7 +114,7 @@ static void reaper_ensure(void)
 
 /* --- a round ------------------------------------------------------------------------- */
 /* Frees the candidates the scan did not keep: first every one's edges (they
- * may use each other), then the cells; notes why the others stay. */
+ * may use each other), then the cells; records why the others stay. */
 static size_t free_unkept(struct retire_candidate *cand, size_t n, const struct cell *target, bool *target_freed)
 {
 	size_t freed = 0;
@@ -151,13 +122,14 @@ static size_t free_unkept(struct retire_candidate *cand, size_t n, const struct 
 		if (!cand[i].kept)
 			cell_withdrawn_drop_edges(cand[i].cell);
 	for (size_t i = 0; i < n; i++) {
+		struct retire_entry *e = entry_of(cand[i].cell);
 		if (cand[i].kept) {
-			note_set(cand[i].cell, cand[i].why);
+			strlcpy(e->why, cand[i].why, sizeof e->why);
 			continue;
 		}
 		if (cand[i].cell == target)
 			*target_freed = true;
-		note_drop(cand[i].cell);
+		entry_drop(e);
 		cell_free_withdrawn(cand[i].cell);
 		freed++;
 	}
@@ -168,7 +140,7 @@ static size_t round_locked(uintptr_t own_below, const struct cell *target, bool 
 {
 	if (!cells_locked())
 		panic("a retired-cells round without the cells lock");
-	size_t n = count_locked();
+	size_t n = retired.n;
 	if (!n)
 		return 0;
 	struct retire_candidate *cand = kzalloc(n * sizeof *cand);
@@ -176,16 +148,19 @@ static size_t round_locked(uintptr_t own_below, const struct cell *target, bool 
 		reaper_ensure();
 		return 0;
 	}
-	struct collect col = { cand, 0 };
-	cells_for_each(collect_one, &col);
+	size_t i = 0;
+	struct list *pos;
+	list_for_each(pos, &retired.entries) candidate_of(&cand[i++], list_entry(pos, struct retire_entry, link)->cell);
 	size_t freed = 0;
 	if (tasks_pause_others(RETIRE_PAUSE_NS) == E_OK) {
 		retire_scan(cand, n, own_below);
 		tasks_resume_others();
 		freed = free_unkept(cand, n, target, target_freed);
 	} else {
-		for (size_t i = 0; i < n; i++)
-			note_set(cand[i].cell, "not checked: the other CPUs did not pause in time");
+		list_for_each(pos, &retired.entries) {
+			struct retire_entry *e = list_entry(pos, struct retire_entry, link);
+			strlcpy(e->why, "not checked: the other CPUs did not pause in time", sizeof e->why);
+		}
 	}
 	kfree(cand);
 	if (freed < n)
@@ -229,8 +204,15 @@ bool retire_add(struct cell *c)
 {
 	if (!cells_locked())
 		panic("retire_add(%s) without the cells lock", c->name);
-	if (!c->retired)
-		panic("retire_add(%s): the cell was not withdrawn", c->name);
+	if (!c->retired || entry_of(c))
+		panic("retire_add(%s): the cell was not withdrawn, or was handed over already", c->name);
+	struct retire_entry *e = kzalloc(sizeof *e);
+	if (!e)
+		return false; /* retired, untracked: freed at shutdown (swap_fini) */
+	e->cell = c;
+	strlcpy(e->why, "not checked yet", sizeof e->why);
+	list_push_back(&retired.entries, &e->link);
+	retired.n++;
 	uint64_t spilled[6];
 	SPILL_CALLEE_SAVED(spilled);
 	bool freed = add_from(c, (uintptr_t)spilled);
@@ -238,10 +220,14 @@ bool retire_add(struct cell *c)
 	return freed;
 }
 
+static void count_one(struct cell *c, void *arg) { *(size_t *)arg += c->retired; }
+
 size_t swap_retired_count(void)
 {
 	CELLS_GUARD();
-	return count_locked();
+	size_t n = 0;
+	cells_for_each(count_one, &n);
+	return n;
 }
 
 /* --- ls ------------------------------------------------------------------------------- */
@@ -253,9 +239,9 @@ struct for_each {
 static void each_retired(struct cell *c, void *arg)
 {
 	struct for_each *f = arg;
-	const struct retire_note *n = note_of(c);
+	const struct retire_entry *e = entry_of(c);
 	if (c->retired)
-		f->fn(c, n ? n->why : "", f->arg);
+		f->fn(c, e ? e->why : "not checked yet", f->arg); /* being handed over, or no memory for its entry */
 }
 
 void swap_retired_for_each(swap_retired_fn *fn, void *arg)
@@ -289,7 +275,9 @@ void swap_fini(void)
 		cells_for_each(first_retired, &c);
 		if (!c)
 			break;
-		note_drop(c);
+		struct retire_entry *e = entry_of(c);
+		if (e)
+			entry_drop(e);
 		cell_free_withdrawn(c);
 	}
 	retired.reaper = false;

@@ -120,7 +120,7 @@ static void walk_frames(const struct task_stack_view *v, void *arg)
 	/* Where the walk stops early (code without unwind information), the
 	 * word scan still sees the return addresses above. */
 	if (v->has_regs)
-		(void)unwind_walk(&v->regs, v->pc_is_ra, v->stack_lo, v->stack_hi, frame_in_candidate, &fw, &end);
+		(void)!unwind_walk(&v->regs, v->pc_is_ra, v->stack_lo, v->stack_hi, frame_in_candidate, &fw, &end);
 }
 
 /* --- words ---------------------------------------------------------------------- */

@@ -9,12 +9,12 @@
 
 /* The callee-saved registers, rsp and a pc of the function the macro is
  * in: a walk from them starts in that frame, which must stay live. */
-#define CAPTURE_REGS(r)                                                              \
+#define CAPTURE_REGS(regs)                                                              \
 	__asm__ volatile("lea 0(%%rip), %%rax\n\tmov %%rax, 128(%0)\n\t"               \
 			 "mov %%rsp, 56(%0)\n\tmov %%rbp, 48(%0)\n\tmov %%rbx, 24(%0)\n\t"      \
 			 "mov %%r12, 96(%0)\n\tmov %%r13, 104(%0)\n\tmov %%r14, 112(%0)\n\t"    \
 			 "mov %%r15, 120(%0)"                                                   \
-			 : : "r"((r)->r) : "rax", "memory")
+			 : : "r"((regs)->r) : "rax", "memory")
 _Static_assert(DW_RBX == 3 && DW_RBP == 6 && DW_RSP == 7 && DW_R12 == 12 && DW_RIP == 16,
 	       "CAPTURE_REGS stores by DWARF register number");
 

@@ -10,6 +10,7 @@
 #include "heap.h"
 #include "hosted.h"
 #include "mm.h"
+#include "swap_boot.h"
 #include "tboot.h"
 #include "task.h"
 
@@ -42,6 +43,7 @@ void tboot_setup_cells(void)
 
 void tboot_teardown_cells(void)
 {
+	swap_fini();
 	cells_fini();
 	hosted_kernel_image_fini(&tboot_info);
 	hosted_cells_fini(&tboot_info);
