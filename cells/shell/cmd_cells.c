@@ -1,4 +1,4 @@
-/* What is loaded: `ls` (cells and the images not loaded), `ns`
+/* What is loaded: `ls` (cells, retired cells and the images not loaded), `ns`
  * (namespaces), `syms` (a cell's exports), `sections` (a cell's sections)
  * and `nano` (how much of the nano_core its cells hold), read from the loader's
  * metadata (cell.h), plus the cell lookups the other commands share. */
@@ -6,6 +6,8 @@
 #include "heap.h"
 #include "klib.h"
 #include "shell.h"
+#include "swap.h"
+#include "swap_retired.h"
 
 /* --- shared helpers ----------------------------------------------------------- */
 
@@ -75,6 +77,21 @@ static void ls_namespace(const struct namespace *ns)
 		ls_cell(list_entry(pos, struct cell, link));
 }
 
+/* Old cells a swap took out and keeps while something refers to them,
+ * each with why it was kept at its last check. */
+static void ls_retired_one(const struct cell *c, const char *why, void *arg)
+{
+	(void)arg;
+	ls_cell(c);
+	kprintf("    kept: %s\n", why);
+}
+
+static void ls_retired(void)
+{
+	kprintf("retired cells: %zu\n", swap_retired_count());
+	swap_retired_for_each(ls_retired_one, NULL);
+}
+
 static void ls_images_not_loaded(const struct namespace *ns)
 {
 	const struct cell_image *images;
@@ -92,8 +109,10 @@ static void ls_images_not_loaded(const struct namespace *ns)
 
 bool cmd_ls(struct shell *sh, const struct shell_args *a)
 {
+	(void)swap_reap(); /* what nothing refers to any more goes before it is listed */
 	CELLS_GUARD(); /* a consistent list */
 	ls_namespace(ns_root());
+	ls_retired();
 	ls_images_not_loaded(ns_root());
 	return true;
 }

@@ -19,10 +19,12 @@
 #include "task.h"
 #include "task_pause.h"
 
-/* How long a round waits for the other CPUs to pause, and how often the
- * reaper tries again. */
-#define RETIRE_PAUSE_NS 100000000ull
-#define RETIRE_RETRY_NS 50000000ull
+/* How long the reaper waits before its next round: RETRY_MIN after a
+ * retirement, doubling (up to RETRY_MAX) while its rounds free nothing, so
+ * a cell kept for long costs little. A round waits for the other CPUs to
+ * pause as long as a swap's redirect does (SWAP_PAUSE_TIMEOUT_NS). */
+#define RETIRE_RETRY_MIN_NS 50000000ull
+#define RETIRE_RETRY_MAX_NS 1600000000ull
 
 /* A cell the commit handed over (retire_add), with why it was kept at its
  * last round. Only these are candidates: a cell withdrawn but not handed
@@ -36,8 +38,9 @@ struct retire_entry {
 static struct {
 	struct list entries;
 	size_t n;
-	bool reaper; /* a reaper task runs */
-} retired = { LIST_INIT(retired.entries), 0, false };
+	bool reaper;       /* a reaper task runs */
+	uint64_t retry_ns; /* its next wait */
+} retired = { LIST_INIT(retired.entries), 0, false, RETIRE_RETRY_MIN_NS };
 
 static struct retire_entry *entry_of(const struct cell *c)
 {
@@ -85,9 +88,16 @@ static int64_t reaper_main(void *unused)
 	(void)unused;
 	bool running CLEANUP(reaper_stops) = true;
 	for (;;) {
-		(void)task_sleep_ns(RETIRE_RETRY_NS);
-		(void)swap_reap();
+		uint64_t wait;
+		{
+			CELLS_GUARD();
+			wait = retired.retry_ns;
+		}
+		(void)task_sleep_ns(wait);
+		size_t freed = swap_reap();
 		CELLS_GUARD(); /* decides and clears under one hold: a retirement meanwhile sees it running or not */
+		if (!freed)
+			retired.retry_ns = MIN(retired.retry_ns * 2, RETIRE_RETRY_MAX_NS);
 		if (!retired.n) {
 			retired.reaper = false;
 			running = false;
@@ -152,7 +162,7 @@ static size_t round_locked(uintptr_t own_below, const struct cell *target, bool 
 	struct list *pos;
 	list_for_each(pos, &retired.entries) candidate_of(&cand[i++], list_entry(pos, struct retire_entry, link)->cell);
 	size_t freed = 0;
-	if (tasks_pause_others(RETIRE_PAUSE_NS) == E_OK) {
+	if (tasks_pause_others(SWAP_PAUSE_TIMEOUT_NS) == E_OK) {
 		retire_scan(cand, n, own_below);
 		tasks_resume_others();
 		freed = free_unkept(cand, n, target, target_freed);
@@ -213,6 +223,7 @@ bool retire_add(struct cell *c)
 	strlcpy(e->why, "not checked yet", sizeof e->why);
 	list_push_back(&retired.entries, &e->link);
 	retired.n++;
+	retired.retry_ns = RETIRE_RETRY_MIN_NS;
 	uint64_t spilled[6];
 	SPILL_CALLEE_SAVED(spilled);
 	bool freed = add_from(c, (uintptr_t)spilled);

@@ -186,13 +186,16 @@ static void scan_stack(const struct task_stack_view *v, void *arg)
 	scan_words(arg, &p, v->live_lo, v->stack_hi);
 }
 
-/* The blocks a cell's own bookkeeping lives in: they hold its addresses
- * (sections, symbols, the data as loaded, its edges' GOT slots, its
- * unwind table) and are freed with it. */
-static bool owned_by(const struct cell *c, const void *b)
+/* The blocks of a cell's own bookkeeping: they hold its own addresses
+ * (sections, symbols, its unwind table's text range, its edges' GOT slots)
+ * and bounds (an end that may equal the start of the region mapped just
+ * above, another cell's), never a reference into another cell. The data as
+ * loaded (data_snapshot) is the exception: a reinitialisation copies it
+ * back, so for any cell but the candidate itself its words count. */
+static bool owned_by(const struct cell *c, const void *b, bool with_snapshot)
 {
-	if (b == c || b == c->sections || b == c->symbols || b == c->image_symbols || b == c->data_snapshot ||
-	    b == c->lsda_ranges || b == c->object_owned)
+	if (b == c || b == c->sections || b == c->symbols || b == c->image_symbols || b == c->lsda_ranges ||
+	    b == c->object_owned || (with_snapshot && b == c->data_snapshot))
 		return true;
 	for (size_t i = 0; i < c->n_symbols; i++)
 		if (b == c->symbols[i].name)
@@ -208,9 +211,22 @@ static bool owned_by(const struct cell *c, const void *b)
 	return false;
 }
 
-/* A heap block is read unless it is the scan's own array or the
- * bookkeeping of a candidate still free; that is looked up only for a
- * block with a hit (few have one). */
+struct owner_search {
+	struct scan *s;
+	const void *block;
+	bool found;
+};
+
+static void find_owner(struct cell *c, void *arg)
+{
+	struct owner_search *o = arg;
+	if (!o->found)
+		o->found = owned_by(c, o->block, still_free(o->s, c));
+}
+
+/* A heap block is read unless it is the scan's own array or a cell's
+ * bookkeeping; that is looked up only for a block with a hit (few have
+ * one). */
 static void scan_block(const void *b, size_t size, void *arg)
 {
 	struct scan *s = arg;
@@ -218,11 +234,12 @@ static void scan_block(const void *b, size_t size, void *arg)
 	if (b == s->cand)
 		return;
 	scan_words(s, &p, (uintptr_t)b, (uintptr_t)b + size);
-	for (size_t i = 0; i < s->n && p.found; i++)
-		if (!s->cand[i].kept && owned_by(s->cand[i].cell, b))
-			return;
+	if (!p.found)
+		return;
+	struct owner_search o = { s, b, false };
+	cells_for_each(find_owner, &o);
 	p.probe = false;
-	if (p.found)
+	if (!o.found)
 		scan_words(s, &p, (uintptr_t)b, (uintptr_t)b + size);
 }
 
@@ -265,10 +282,10 @@ void retire_scan(struct retire_candidate *cand, size_t n, uintptr_t own_below)
 		panic("retire_scan without the cells lock");
 	struct scan s = { cand, n, own_below, 0, 0, false };
 	bounds(&s);
-	for (size_t i = 0; i < n; i++)
-		if (cand[i].cell->task_refs)
-			keep(&s, &cand[i], "%u task(s) started at its entry still live", cand[i].cell->task_refs);
 	task_walk_stacks(own_below, walk_frames, &s);
+	for (size_t i = 0; i < n; i++) /* a restart would begin at the old entry */
+		if (cand[i].cell->task_refs && !cand[i].kept)
+			keep(&s, &cand[i], "%u task(s) started at its entry still live", cand[i].cell->task_refs);
 	do {
 		s.changed = false;
 		for (size_t i = 0; i < n; i++)
