@@ -100,7 +100,7 @@ static void verify_edge(struct swap_txn *x, struct dep_edge *e)
 	const char *sec = e->from->name, *sym = e->sym->name;
 	bool user_is_new = user->ns == x->staging;
 	if (!to) {
-		swap_problem(x, E_UNDEF_SYMBOL, user, sec, sym, "%s of %s; no new cell exports it", user_is_new ?
+		swap_problem(x, E_UNDEF_SYMBOL, user, sec, sym, "%s %s; no new cell exports it", user_is_new ?
 			     "only exported by the old cell" : "used from the old cell", was->name);
 		return;
 	}
