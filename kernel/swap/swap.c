@@ -57,7 +57,7 @@ static err_t find_old(struct swap_txn *x)
 		if (!c)
 			return diag_set(d, E_NOTFOUND, NULL, NULL, NULL, "no such cell in namespace %s", spec->ns->name);
 		if (c->builtin)
-			return diag_set(d, E_INVAL, NULL, NULL, NULL, "part of the nano_core image; it cannot be swapped");
+			return diag_set(d, E_INVAL, NULL, NULL, NULL, "part of the nano_core image. It cannot be swapped");
 		if (swap_is_old(x, c))
 			return diag_set(d, E_INVAL, NULL, NULL, NULL, "named twice");
 		x->old[x->n_old++] = c;
