@@ -243,12 +243,19 @@ static void scan_block(const void *b, size_t size, void *arg)
 		scan_words(s, &p, (uintptr_t)b, (uintptr_t)b + size);
 }
 
+/* The HAL's builtin cell (kernel/cell/nano_core.c). */
+#define HAL_CELL "nano_core_hal"
+
 /* The data (and bss) sections of every cell but the free candidates:
- * loaded, builtin (the nano_core's globals) and retired cells kept. */
+ * loaded, builtin (the nano_core's globals) and retired cells kept. Not the
+ * HAL's: it holds the boot CPU's stack (bare metal) and the fault signal
+ * stack (hosted), whose dead words would keep a cell for ever, and nothing
+ * a cell handed it (cells reach the HAL only through the kernel, which
+ * gives it kernel functions). */
 static void scan_data(struct cell *c, void *arg)
 {
 	struct scan *s = arg;
-	if (still_free(s, c))
+	if (still_free(s, c) || (c->builtin && !strcmp(c->name, HAL_CELL)))
 		return;
 	for (size_t i = 0; i < c->n_sections; i++) {
 		const struct cell_section *sec = &c->sections[i];
