@@ -83,9 +83,11 @@ static bool has_ended(void *t) { return task_state(t) >= TASK_EXITED; }
 static bool gate_inside(void *unused) { return gate.inside; }
 static bool none_retired(void *unused) { return swap_retired_count() == 0; }
 
+/* Not only ended: reaped (its stack and struct freed), which happens at
+ * its CPU's next switch. */
 static void reaper_alive(const struct task *t, void *arg)
 {
-	if (!strcmp(task_name(t), "reaper") && task_state(t) < TASK_EXITED)
+	if (!strcmp(task_name(t), "reaper"))
 		*(bool *)arg = true;
 }
 
