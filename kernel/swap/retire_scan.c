@@ -17,7 +17,6 @@
 struct scan {
 	struct retire_candidate *cand;
 	size_t n;
-	uintptr_t own_below;
 	uintptr_t lo, hi; /* bounds over the free candidates' pages: most words miss them */
 	bool changed;
 };
@@ -287,7 +286,7 @@ void retire_scan(struct retire_candidate *cand, size_t n, uintptr_t own_below)
 {
 	if (!cells_locked())
 		panic("retire_scan without the cells lock");
-	struct scan s = { cand, n, own_below, 0, 0, false };
+	struct scan s = { cand, n, 0, 0, false };
 	bounds(&s);
 	task_walk_stacks(own_below, walk_frames, &s);
 	for (size_t i = 0; i < n; i++) /* a restart would begin at the old entry */
