@@ -20,7 +20,7 @@ else
 fi
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-for c in shell sched_rr runqueue hello chain_a chain_b; do cp "$cells/$c.o" "$dir/"; done
+for c in shell sched_rr hello chain_a chain_b; do cp "$cells/$c.o" "$dir/"; done
 cp "$cells/hello.o" "$dir/hello2.o"
 cp "$cells/chain_c.o" "$dir/renamed.o"
 head -c 3000 "$cells/chain_c.o" >"$dir/chain_c.o"
