@@ -172,7 +172,7 @@ static bool rr_queue_whole(const struct rr_queue *q, unsigned cpu)
 	return seen == q->len;
 }
 
-static int64_t sched_prio_take_over(const struct swap_transfer *from)
+int64_t sched_prio_take_over(const struct swap_transfer *from)
 {
 	size_t size = 0;
 	const struct rr_queue *old = swap_old_object(from, RR_QUEUES_OBJECT, &size);

@@ -150,7 +150,7 @@ static bool prio_queue_whole(const struct prio_queue *q, unsigned cpu)
 	return seen == q->len;
 }
 
-static int64_t sched_rr_take_over(const struct swap_transfer *from)
+int64_t sched_rr_take_over(const struct swap_transfer *from)
 {
 	size_t size = 0;
 	const struct prio_queue *old = swap_old_object(from, PRIO_QUEUES_OBJECT, &size);
