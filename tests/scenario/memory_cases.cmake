@@ -36,3 +36,16 @@ if(VALGRIND)
 		${SIM} --cpus 2 ${SWAP_SCRIPT})
 	set_tests_properties(valgrind.scenario_swap PROPERTIES LABELS valgrind)
 endif()
+
+# A cell with many dependents swapped from the shell while tasks call
+# through them (SWAP_MANY_*, tests/CMakeLists.txt).
+add_test(NAME scenario.swap_many_dependents_while_called
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${SWAP_MANY_CHECKS} -- ${SIM} --cpus 2 ${SWAP_MANY_SCRIPT})
+set_tests_properties(scenario.swap_many_dependents_while_called PROPERTIES LABELS scenario)
+if(VALGRIND)
+	add_test(NAME valgrind.scenario_swap_many_dependents
+		COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${SWAP_MANY_CHECKS}
+			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+			${SIM} --cpus 2 ${SWAP_MANY_SCRIPT})
+	set_tests_properties(valgrind.scenario_swap_many_dependents PROPERTIES LABELS valgrind TIMEOUT 300)
+endif()
