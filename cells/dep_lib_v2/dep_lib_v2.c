@@ -3,7 +3,7 @@
 #include "cell.h"
 #include "dep_lib/dep_lib.h"
 
-CELL_INFO("dep_lib_v2", CELL_APP, 2);
+CELL_INFO_REPLACEMENT("dep_lib_v2", CELL_APP, 2);
 
 static const int64_t coefficients[2] = { 7, -4 };
 int64_t dep_counter;

@@ -11,7 +11,7 @@ scenario(wx_text_not_writable_data_not_executable 0 ${WX_MATCHES} -- ${SIM} ${WX
 if(VALGRIND)
 	add_test(NAME valgrind.scenario_wx COMMAND ${EXPECT} 0
 		--match "^wx: [0-9]+ pages in [0-9]+ ranges \\([1-9][0-9]* executable, [1-9][0-9]* writable\\): 0 writable\\+executable, 0 aliases"
-		--match "^ +0x0*6[0-9a-f]+-0x[0-9a-f]+ r-x -> frames 0x[0-9a-f]+ \\(1 pages\\)"
+		--match "^ +0x0*6[0-9a-f]+-0x[0-9a-f]+ r-x -> frames 0x[0-9a-f]+ \\([1-9][0-9]* pages\\)"
 		-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
 		${SIM} -c "load faulty\nwx --list")
 	set_tests_properties(valgrind.scenario_wx PROPERTIES LABELS valgrind)
