@@ -7,8 +7,9 @@
  * each must answer with the new version (a site left unredirected answers
  * with the old one, or calls into a retired cell). dep_counter, dep_lib's
  * data, must carry every increment across the swaps (a copy that misses
- * it, or copies read-only data, shows). At the end nothing is left:
- * frames, pages, heap and cells are as before, no cell is retired. */
+ * it shows). At the end nothing is left: with the cells unloaded and the
+ * old versions reaped, no cell is retired and frames, pages, heap and cells
+ * are as before. */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,8 @@
 #include "cell.h"
 #include "cell_support.h"
 #include "heap.h"
+#include "hmap.h"
+#include "ktime.h"
 #include "swap.h"
 #include "task.h"
 #include "tboot.h"
@@ -165,17 +168,35 @@ static void unload_all_dep_cells(void)
 	unload(SWAPS % 2 ? "dep_lib_v2" : "dep_lib");
 }
 
+/* Until no more tasks are alive than *before and this one (a kernel task
+ * that frees retired cells may still be ending), for at most 2 s. */
+static int64_t tasks_settle(size_t *before)
+{
+	uint64_t deadline = time_ns() + 2000000000ull;
+	struct task_stats t;
+	for (task_stats(&t); t.alive > *before + 1 && time_ns() < deadline; task_stats(&t))
+		(void)task_sleep_ns(10000000);
+	return (int64_t)t.alive - (int64_t)*before - 1;
+}
+
 START_TEST(test_many_dependents_swapped_while_called)
 {
 	ck_assert_uint_eq(tasks_cpus(), 4);
+	/* A swap makes room in the namespace's symbol map for the new exports
+	 * (stage 2), and the map keeps its size: room made here first, that
+	 * capacity is not counted as something the swaps left behind. */
+	{
+		CELLS_GUARD();
+		ck_assert_int_eq(hmap_reserve(&ns_root()->symbols, 64), E_OK);
+	}
+	struct task_stats tasks_before;
+	task_stats(&tasks_before);
 	struct world before = world_now();
 	load_all();
-	size_t cells_loaded = count_cells();
 	RUN_IN_TASK(swap_back_and_forth, NULL);
 	ck_assert_msg(!m.failure[0], "%s", m.failure);
 	ck_assert_uint_eq(m.swaps_done, SWAPS);
 	ck_assert_uint_eq(m.stale_after_swap, 0);
-	ck_assert_uint_eq(count_cells(), cells_loaded);
 	ck_assert_ptr_nonnull(ns_find_cell(ns_root(), SWAPS % 2 ? "dep_lib_v2" : "dep_lib"));
 	uint64_t user8_calls = 0;
 	for (int i = 0; i < CALLERS; i++) {
@@ -197,7 +218,8 @@ START_TEST(test_many_dependents_swapped_while_called)
 	unload_all_dep_cells();
 	swap_reap();
 	ck_assert_uint_eq(swap_retired_count(), 0);
-	assert_world_is(before, "after 1000 swaps and unloading every dep cell");
+	ck_assert_int_eq(RUN_IN_TASK(tasks_settle, &tasks_before.alive), 0);
+	assert_world_is(before, "after the swaps, every dep cell unloaded and the old versions reaped");
 }
 END_TEST
 

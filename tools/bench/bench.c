@@ -524,6 +524,7 @@ int main(int argc, char **argv)
 	boot(cell_dir);
 	image_buf_init();
 	struct counters before, after;
+	bench_swap_prepare();
 	counters_take(&before);
 	printf("theseus-c bench: hosted, 1 CPU pinned to core %d, no tick, median of %u runs%s\n\n", bench_cpu,
 	       runs, divisor > 1 ? " (quick)" : "");

@@ -19,7 +19,9 @@ void pinned_attr(pthread_attr_t *attr);
 
 /* Runs fn(n) in a task on CPU 0 (the boot context idles meanwhile). */
 double batch_in_task(batch_fn fn, unsigned n);
-/* The stages of a single-cell swap with ten dependents (swap.c). */
+/* The stages of a single-cell swap with ten dependents (swap.c); prepare
+ * before the memory counters are taken. */
+void bench_swap_prepare(void);
 void bench_swap(bool quick);
 
 double lx_getpid(unsigned n);
