@@ -1,9 +1,10 @@
 /* Stage 3 of a swap: with the other CPUs held at a safe point (and the
- * cells lock), the old cells' state goes to the new ones (the transfer
- * function, or copies of same-named data objects), every dependent site is
- * rewritten, the edges move, and import tables learn their new provider.
- * Only the sites and edges touch what others see, and the sites are undone
- * if one write fails, so a failure here leaves the system as it was. */
+ * cells lock), every dependent site is rewritten, the old cells' state goes
+ * to the new ones (the transfer function, or copies of same-named data
+ * objects), the edges move, and import tables learn their new provider.
+ * The sites are undone if one write fails or the state cannot go over (a
+ * transfer function that refuses changes nothing, swap.h), and nothing
+ * after the state can fail, so a failure here leaves the system as it was. */
 #include "cell_diag.h"
 #include "export.h"
 #include "hal_time.h"
@@ -119,6 +120,15 @@ static err_t write_site(struct swap_txn *x, struct swap_site *s, const uint8_t *
 	return cell_window_write(s->site.cell, &x->windows[s->window], s->site.addr, bytes, s->site.len);
 }
 
+/* Puts back the first n sites that were written. */
+static void put_back_sites(struct swap_txn *x, size_t n)
+{
+	while (n--)
+		if (x->sites[n].written && write_site(x, &x->sites[n], x->sites[n].original))
+			panic("swap: cannot put back the site at %#lx", (unsigned long)x->sites[n].site.addr);
+	x->res->sites = 0;
+}
+
 /* Writes each site that still holds what its relocation wrote; on a
  * failure, puts back the ones written. */
 static err_t rewrite_sites(struct swap_txn *x)
@@ -135,9 +145,7 @@ static err_t rewrite_sites(struct swap_txn *x)
 			strlcpy(x->res->diag.cell, s->site.cell->name, sizeof x->res->diag.cell);
 			diag_set(&x->res->diag, e, s->edge->from->name, s->to->name, &off, "cannot rewrite the site%s",
 				 inject_at && writes == inject_at ? " (injected failure)" : "");
-			while (i--)
-				if (x->sites[i].written && write_site(x, &x->sites[i], x->sites[i].original))
-					panic("swap: cannot put back the site at %#lx", (unsigned long)x->sites[i].site.addr);
+			put_back_sites(x, i);
 			return e;
 		}
 		s->written = true;
@@ -166,9 +174,12 @@ err_t swap_redirect(struct swap_txn *x)
 		return diag_set(&x->res->diag, e, NULL, NULL, NULL, "the other CPUs did not reach a safe point");
 	}
 	uint64_t held = hal_time_ns();
-	e = transfer_state(x);
-	if (!e)
-		e = rewrite_sites(x);
+	/* The state goes last, when nothing after it can fail: a transfer
+	 * function may move what is not its cell's (sched_prio relinks the
+	 * tasks' own run-queue links), which no undo could put back. */
+	e = rewrite_sites(x);
+	if (!e && (e = transfer_state(x)))
+		put_back_sites(x, x->n_sites);
 	if (!e)
 		move_edges(x);
 	x->res->times.pause_ns = hal_time_ns() - held;

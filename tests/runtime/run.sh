@@ -14,7 +14,7 @@ command -v clang >/dev/null 2>&1 || { echo "SKIP: clang not installed"; exit 77;
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "runtime test: $*"; exit 1; }
-for c in shell sched_rr runqueue; do cp "$build/cells/$c.o" "$dir/" || fail "no $c.o in $build/cells"; done
+for c in shell sched_rr; do cp "$build/cells/$c.o" "$dir/" || fail "no $c.o in $build/cells"; done
 flags=$(grep -v '^#' "$src/tools/cell.flags" | grep -v '^-O' | tr '\n' ' ')
 incs=$(sed -n "s|^\([^#].*\)|-I$src/\1|p" "$src/tools/cell.include" | tr '\n' ' ') # as every cell
 cmds="" n=0

@@ -7,7 +7,7 @@ set -eu
 sim=$1; cells=$2
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-cp "$cells/shell.o" "$cells/sched_rr.o" "$cells/runqueue.o" "$dir/"
+cp "$cells/shell.o" "$cells/sched_rr.o" "$dir/"
 size=$(stat -c %s "$cells/hello.o")
 head -c $((size / 2)) "$cells/hello.o" >"$dir/truncated.o"
 head -c 40 "$cells/hello.o" >"$dir/tiny.o"

@@ -11,7 +11,7 @@ scenario(wx_text_not_writable_data_not_executable 0 ${WX_MATCHES} -- ${SIM} ${WX
 if(VALGRIND)
 	add_test(NAME valgrind.scenario_wx COMMAND ${EXPECT} 0
 		--match "^wx: [0-9]+ pages in [0-9]+ ranges \\([1-9][0-9]* executable, [1-9][0-9]* writable\\): 0 writable\\+executable, 0 aliases"
-		--match "^ +0x0*6[0-9a-f]+-0x[0-9a-f]+ r-x -> frames 0x[0-9a-f]+ \\(1 pages\\)"
+		--match "^ +0x0*6[0-9a-f]+-0x[0-9a-f]+ r-x -> frames 0x[0-9a-f]+ \\([1-9][0-9]* pages\\)"
 		-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
 		${SIM} -c "load faulty\nwx --list")
 	set_tests_properties(valgrind.scenario_wx PROPERTIES LABELS valgrind)
@@ -35,4 +35,17 @@ if(VALGRIND)
 		-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
 		${SIM} --cpus 2 ${SWAP_SCRIPT})
 	set_tests_properties(valgrind.scenario_swap PROPERTIES LABELS valgrind)
+endif()
+
+# A cell with many dependents swapped from the shell while tasks call
+# through them (SWAP_MANY_*, tests/CMakeLists.txt).
+add_test(NAME scenario.swap_many_dependents_while_called
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${SWAP_MANY_CHECKS} -- ${SIM} --cpus 2 ${SWAP_MANY_SCRIPT})
+set_tests_properties(scenario.swap_many_dependents_while_called PROPERTIES LABELS scenario)
+if(VALGRIND)
+	add_test(NAME valgrind.scenario_swap_many_dependents
+		COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${SWAP_MANY_CHECKS}
+			-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+			${SIM} --cpus 2 ${SWAP_MANY_SCRIPT})
+	set_tests_properties(valgrind.scenario_swap_many_dependents PROPERTIES LABELS valgrind TIMEOUT 300)
 endif()

@@ -120,25 +120,38 @@ START_TEST(test_each_cpu_picks_from_its_own_queue)
 }
 END_TEST
 
-/* The runqueue cell links a task's own rq_link: no allocation, so nothing
- * to fail, and a second link of the same task would corrupt the queue. It
- * is refused with a panic (here, outside any task: the machine stops). */
-START_TEST(test_a_task_is_never_linked_twice)
+/* Levels are 0..PRIO_LEVELS-1 (sched_prio.h): a priority above the top
+ * waits at the top level, one below 0 at level 0; within a level, turns. */
+START_TEST(test_priorities_outside_the_levels_share_the_end_levels)
 {
-	void (*push)(unsigned, struct task *, int) = (void *)ns_resolve(ns_root(), "rq_push_back")->addr;
-	size_t (*len)(unsigned) = (void *)ns_resolve(ns_root(), "rq_len")->addr;
-	struct task *t = fake_task("twice", 1);
-	push(0, t, 1);
-	ck_assert_uint_eq(len(0), 1);
-	push(1, t, 1); /* already on cpu 0's queue */
-	ck_abort_msg("a task was linked on two run queues");
+	struct task *top = fake_task("top", 31), *above = fake_task("above", 1000);
+	struct task *zero = fake_task("zero", 0), *below = fake_task("below", -5);
+	prio.add(below);
+	prio.add(zero);
+	prio.add(top);
+	prio.add(above);
+	struct task *cur = prio.pick_next(0, NULL);
+	ck_assert_str_eq(cur->name, "top");
+	cur = prio.pick_next(0, cur);
+	ck_assert_str_eq(cur->name, "above"); /* 1000 took its turn behind 31 */
+	drop_task(top);
+	drop_task(above);
+	cur = prio.pick_next(0, NULL);
+	ck_assert_str_eq(cur->name, "below"); /* -5 and 0: one level, queue order */
+	ck_assert_str_eq(prio.pick_next(0, cur)->name, "zero");
+	drop_task(below);
+	drop_task(zero);
+	ck_assert_ptr_null(prio.pick_next(0, NULL));
 }
 END_TEST
 
+/* Queueing cannot fail, so a task of a CPU outside every queue is a broken
+ * invariant: a panic naming it (here, outside any task: the machine stops). */
 START_TEST(test_a_cpu_outside_every_queue_is_refused)
 {
-	void (*push)(unsigned, struct task *, int) = (void *)ns_resolve(ns_root(), "rq_push_back")->addr;
-	push(MAX_CPUS, fake_task("nowhere", 1), 1);
+	struct task *t = fake_task("nowhere", 1);
+	t->cpu = MAX_CPUS;
+	prio.add(t);
 	ck_abort_msg("a task was queued on cpu %d", MAX_CPUS);
 }
 END_TEST
@@ -151,10 +164,10 @@ static Suite *sched_prio_suite(void)
 	tcase_add_test(tc, test_highest_priority_is_picked_first);
 	tcase_add_test(tc, test_equal_priorities_take_turns_above_lower_ones);
 	tcase_add_test(tc, test_each_cpu_picks_from_its_own_queue);
+	tcase_add_test(tc, test_priorities_outside_the_levels_share_the_end_levels);
 	suite_add_tcase(s, tc);
 	TCase *links = tcase_create("links");
 	tcase_add_checked_fixture(links, setup, teardown);
-	tcase_add_exit_test(links, test_a_task_is_never_linked_twice, PANIC_EXIT_STATUS);
 	tcase_add_exit_test(links, test_a_cpu_outside_every_queue_is_refused, PANIC_EXIT_STATUS);
 	suite_add_tcase(s, links);
 	return s;

@@ -9,6 +9,7 @@
 #include "hal_time.h"
 #include "heap.h"
 #include "mm.h"
+#include "scheduler.h"
 #include "sync.h"
 #include "task.h"
 #include "tboot.h"
@@ -111,19 +112,19 @@ START_TEST(test_lifecycle_runnable_sleeping_exited)
 }
 END_TEST
 
-/* The runqueue cell's own view: the ended task is in no queue. */
+/* The task's own run-queue link: queued while runnable, on no queue once
+ * it has ended. */
 static int64_t leaves_queue(void *unused)
 {
 	(void)unused;
-	bool (*rq_contains)(struct task *) = (void *)ns_resolve(ns_root(), "rq_contains")->addr;
 	struct num n = { 1 };
 	struct task_ref t;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	T_CHECK(TASK_SPAWN(&o, twice, &n, &t) == E_OK);
-	T_CHECK(rq_contains(t.t));
+	T_CHECK(task_rq_link(t.t)->queue != 0);
 	int64_t v;
 	T_CHECK(task_join(&t, &v) == E_OK);
-	bool still = rq_contains(t.t);
+	bool still = task_rq_link(t.t)->queue != 0;
 	task_ref_drop(&t);
 	return still;
 }

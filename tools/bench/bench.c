@@ -3,7 +3,8 @@
  * (256 MiB, the build's cells, one CPU, no timer tick), runs the theseus-c
  * side of every figure inside a task and the Linux side on the boot thread,
  * batch by batch in turn, and prints medians, ratios and the §9 goals.
- * The Linux side of each figure is in linux.c. The
+ * The Linux side of each figure is in linux.c, the swap's stages (beside
+ * the thesis' figures) in swap.c. The
  * process is pinned to one core so both sides run under the same conditions. *
  * Usage: bench [--quick]   (--quick: fewer iterations, for the smoke test) */
 #define _GNU_SOURCE
@@ -123,7 +124,7 @@ static bool ended(void *t)
 
 /* The boot context is CPU 0's idle task and cannot block: a driver task
  * runs the batch while this context idles. */
-static double batch_in_task(batch_fn fn, unsigned n)
+double batch_in_task(batch_fn fn, unsigned n)
 {
 	double result = 0;
 	struct driver d = { fn, n, &result };
@@ -523,10 +524,12 @@ int main(int argc, char **argv)
 	boot(cell_dir);
 	image_buf_init();
 	struct counters before, after;
+	bench_swap_prepare();
 	counters_take(&before);
 	printf("theseus-c bench: hosted, 1 CPU pinned to core %d, no tick, median of %u runs%s\n\n", bench_cpu,
 	       runs, divisor > 1 ? " (quick)" : "");
 	run_figures();
+	bench_swap(divisor > 1);
 	counters_take(&after);
 	printf("\n");
 	counters_print("before", &before);

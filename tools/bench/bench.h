@@ -1,8 +1,10 @@
-/* What the two halves of bench share: timing, failure, pinning, and the
- * Linux-side measurements (linux.c) that bench.c's figure table runs. */
+/* What the parts of bench share: timing, failure, pinning, running in a
+ * task, the Linux-side measurements (linux.c) that bench.c's figure table
+ * runs, and the swap stages (swap.c). */
 #ifndef BENCH_H
 #define BENCH_H
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 /* One batch of n operations; returns nanoseconds per operation. */
@@ -14,6 +16,13 @@ __attribute__((noreturn)) void die(const char *what, const char *why);
 void check_rc(int rc, const char *what);
 /* Thread attributes pinning a thread to bench_cpu. */
 void pinned_attr(pthread_attr_t *attr);
+
+/* Runs fn(n) in a task on CPU 0 (the boot context idles meanwhile). */
+double batch_in_task(batch_fn fn, unsigned n);
+/* The stages of a single-cell swap with ten dependents (swap.c); prepare
+ * before the memory counters are taken. */
+void bench_swap_prepare(void);
+void bench_swap(bool quick);
 
 double lx_getpid(unsigned n);
 double lx_switch(unsigned n);
