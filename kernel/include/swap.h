@@ -110,8 +110,8 @@ struct swap_result {
 err_t swap_cells(const struct swap_spec *spec, struct swap_result *res) MUST_USE NONNULL(1, 2);
 
 /* Swaps back the cells of the last SWAP_KEEP_OLD swap in ns: its new cells
- * (those still loaded) for the cached old objects. E_NOTFOUND when nothing
- * is cached. */
+ * (all must still be loaded) for the cached old objects, and spends the
+ * cache. E_NOTFOUND when nothing is cached for ns. */
 err_t swap_back(struct namespace *ns, struct swap_result *res) MUST_USE NONNULL(1, 2);
 
 /* Reloads c from the object it was loaded from, at a new address, through
