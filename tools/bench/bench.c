@@ -75,7 +75,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *t, unsigned n)
+double median(double *t, unsigned n)
 {
 	qsort(t, n, sizeof t[0], cmp_double);
 	return t[n / 2];
@@ -123,7 +123,7 @@ static bool ended(void *t)
 
 /* The boot context is CPU 0's idle task and cannot block: a driver task
  * runs the batch while this context idles. */
-static double batch_in_task(batch_fn fn, unsigned n)
+double batch_in_task(batch_fn fn, unsigned n)
 {
 	double result = 0;
 	struct driver d = { fn, n, &result };
@@ -350,7 +350,7 @@ static unsigned scaled(unsigned n)
 }
 
 /* --- printing ------------------------------------------------------------------- */
-static void format_time(double ns, char *buf, size_t cap)
+void format_time(double ns, char *buf, size_t cap)
 {
 	if (ns < 1000)
 		snprintf(buf, cap, "%.1f ns", ns);
@@ -361,7 +361,7 @@ static void format_time(double ns, char *buf, size_t cap)
 }
 
 /* Prints s left-aligned in width columns (UTF-8 aware: "µ" is one column). */
-static void cell_out(const char *s, int width)
+void cell_out(const char *s, int width)
 {
 	int cols = 0;
 	for (const char *p = s; *p; p++)
@@ -528,6 +528,7 @@ int main(int argc, char **argv)
 	       runs, divisor > 1 ? " (quick)" : "");
 	run_figures();
 	counters_take(&after);
+	bench_reload(runs);
 	printf("\n");
 	counters_print("before", &before);
 	counters_print("after ", &after);

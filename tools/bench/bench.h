@@ -3,6 +3,7 @@
 #ifndef BENCH_H
 #define BENCH_H
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One batch of n operations; returns nanoseconds per operation. */
@@ -14,6 +15,16 @@ __attribute__((noreturn)) void die(const char *what, const char *why);
 void check_rc(int rc, const char *what);
 /* Thread attributes pinning a thread to bench_cpu. */
 void pinned_attr(pthread_attr_t *attr);
+
+/* bench.c: the median of n times (sorts t); a batch run inside a task on
+ * CPU 0; a time as "1.23 µs"; s left-aligned in width columns. */
+double median(double *t, unsigned n);
+double batch_in_task(batch_fn fn, unsigned n);
+void format_time(double ns, char *buf, size_t cap);
+void cell_out(const char *s, int width);
+
+/* reload.c: the stage-4 reload row, runs measured reloads (median). */
+void bench_reload(unsigned runs);
 
 double lx_getpid(unsigned n);
 double lx_switch(unsigned n);
