@@ -22,6 +22,8 @@ struct reload {
 	uintptr_t from, to; /* the text of the old and the new load */
 	bool moved_entry;   /* the task's entry was in the cell */
 	const char *skipped; /* no reload was tried: why */
+	bool in_use;         /* ...because another task uses the cell's data (use says how) */
+	struct task_region_use use;
 	struct swap_result res;
 };
 
@@ -40,6 +42,19 @@ static struct cell *target(const struct fault_record *rec, struct reload *r)
 		return NULL;
 	}
 	return s->cell;
+}
+
+/* Whether another task holds a mutex in c's data or waits on a queue
+ * there: it would go on with the old load's state while t runs on the
+ * new one's, the two halves of one synchronisation split (as stage 3 does
+ * not overwrite them, stage 4 does not abandon them). */
+static bool data_in_use(const struct task *t, const struct cell *c, struct reload *r)
+{
+	uintptr_t lo = mp_start(&c->data.m);
+	if (!c->data.m.pages.count || !task_region_in_use(t, lo, lo + mp_size(&c->data.m), &r->use))
+		return false;
+	r->in_use = true;
+	return true;
 }
 
 /* After a successful swap: the new load of the cell, found by name in the
@@ -61,7 +76,7 @@ static err_t reload_locked(const struct fault_record *rec, struct task *t, struc
 {
 	CELLS_GUARD();
 	struct cell *c = target(rec, r);
-	if (!c)
+	if (!c || data_in_use(t, c, r))
 		return E_OK;
 	struct namespace *ns = c->ns;
 	r->old_instance = c->instance;
@@ -106,9 +121,16 @@ static void reload_first(struct task *t)
 		fault_reboot(rec, "fault #%u at %s recurred after its cell's data was reinitialised, and reloading "
 			     "cell %s failed (%s): rebooting", rec->seq, rec->where, r.cell, why);
 	}
+	if (r.in_use) {
+		char what[FAULT_WHERE_MAX];
+		fault_describe_addr(r.use.addr, what, sizeof what); /* a cells read section: not under the cells lock */
+		append_detail(rec, "cell not reloaded: task %u (%s) %s %s", r.use.task_id, r.use.task,
+			      r.use.waits ? "waits on" : "holds", what);
+		return; /* restarted plainly: the next recurrence reboots */
+	}
 	if (r.skipped) {
 		append_detail(rec, "cell not reloaded: %s", r.skipped);
-		return; /* restarted plainly: the next recurrence reboots */
+		return;
 	}
 	fault_note_reload(r.old_instance, r.new_instance);
 	rec->reload_from = r.from;
