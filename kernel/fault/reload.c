@@ -118,8 +118,8 @@ static void reload_first(struct task *t)
 		char why[256];
 		swap_result_format(&r.res, why, sizeof why);
 		append_detail(rec, "reloading cell %s failed: %s", r.cell, err_name(e));
-		fault_reboot(rec, "fault #%u at %s recurred after its cell's data was reinitialised, and reloading "
-			     "cell %s failed (%s): rebooting", rec->seq, rec->where, r.cell, why);
+		fault_reboot(rec, "fault #%u recurred %u times at %s, and reloading cell %s failed (%s): rebooting",
+			     rec->seq, rec->recurrence, rec->where, r.cell, why);
 	}
 	if (r.in_use) {
 		char what[FAULT_WHERE_MAX];

@@ -8,3 +8,6 @@ foreach(cpus 1 2)
 		COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${RELOAD_SEQ} -- ${SIM} --cpus ${cpus} ${RELOAD_SCRIPT})
 	set_tests_properties(scenario.stage4_reload_cpus${cpus} PROPERTIES LABELS scenario)
 endforeach()
+add_test(NAME scenario.stage4_failed_reload_reboots
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 4 ${RELOAD_FAIL_SEQ} -- ${SIM} ${RELOAD_FAIL_SCRIPT})
+set_tests_properties(scenario.stage4_failed_reload_reboots PROPERTIES LABELS scenario)
