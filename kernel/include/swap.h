@@ -50,9 +50,10 @@ struct swap_transfer_record {
 };
 _Static_assert(sizeof(struct swap_transfer_record) == 16, "the record layout is part of the object format");
 
-/* In the file of a new cell that defines fn: SWAP_TRANSFER(fn); checks fn's
- * type at compile time and leaves a record, so a swap calls only a function
- * whose type was checked, never whatever a name resolves to. */
+/* In the file of a new cell that defines fn (exported, not static: a swap
+ * names it): SWAP_TRANSFER(fn); checks fn's type at compile time and leaves
+ * a record, so a swap calls only a function whose type was checked, never
+ * whatever a name resolves to. */
 #define SWAP_TRANSFER(fn)                                                                          \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)), swap_transfer_fn *),     \
 		       "transfer function " #fn " must be int64_t " #fn "(const struct swap_transfer *)"); \
