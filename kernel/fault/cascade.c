@@ -1,8 +1,9 @@
 /* The recovery cascade (fault.h), run when a task's unwind is over: its
  * cleanups have released what it held; now restart it from a fresh copy
  * of its argument (reinitialising the faulting cell's data first when the
- * fault recurred there), end it as failed or killed, or reboot when the
- * same fault keeps recurring. An unwind cut short by a fault or panic in a
+ * fault recurred there once, reloading the cell (reload.c) when it recurred
+ * twice), end it as failed or killed, or reboot when the same fault keeps
+ * recurring. An unwind cut short by a fault or panic in a
  * cleanup ends the task (abandon). kernel/task carries each step out
  * (task_fail.h); the decisions are made here. */
 #include "cell.h"
@@ -74,14 +75,17 @@ static void reinit_data(struct fault_record *rec, struct task *t)
 		  len ? ", " : "", use.task_id, use.task, use.waits ? "waits on" : "holds", what);
 }
 
-/* Stage 5: the machine goes down; nothing else runs on this CPU while the
- * log prints. */
-static NORETURN void reboot(struct fault_record *rec)
+void fault_reboot(struct fault_record *rec, const char *fmt, ...)
 {
 	rec->action = ACTION_REBOOT;
 	hal_irq_state_t off = hal_irq_save();
 	(void)off; /* never restored */
-	kprintf("fault #%u recurred %u times at %s: rebooting\n", rec->seq, rec->recurrence, rec->where);
+	va_list ap;
+	va_start(ap, fmt);
+	char line[FAULT_WHERE_MAX + 320];
+	kvsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	kprintf("%s\n", line);
 	fault_log_print();
 	hal_cpu_poweroff(FAULT_EXIT_REBOOT);
 }
@@ -98,11 +102,14 @@ void fault_cascade(struct unwind_state *st)
 		kprintf("fault #%u: unwinding task %u (%s) failed: %s\n", rec->seq, task_id(t), task_name(t),
 			st->why);
 	} else if (rec->recurrence >= FAULT_RECUR_LIMIT && rec->kind != FAULT_KILL) {
-		reboot(rec);
+		fault_reboot(rec, "fault #%u recurred %u times at %s: rebooting", rec->seq, rec->recurrence,
+			     rec->where);
 	} else if (task_is_restartable(t) && rec->kind != FAULT_KILL) {
 		rec->action = ACTION_RESTARTED;
-		if (rec->recurrence)
+		if (rec->recurrence == 1)
 			reinit_data(rec, t);
+		else if (rec->recurrence == 2 && rec->kind == FAULT_MACHINE)
+			fault_restart_reloading(t);
 		task_restart(t);
 	} else {
 		rec->action = ACTION_UNWOUND;

@@ -34,4 +34,20 @@ NORETURN void fault_cascade(struct unwind_state *st);
  * (nested) cut short: nothing more of its stack can be trusted. */
 NORETURN void fault_abandon(struct task *t, struct fault_record *nested);
 
+/* Stage 5: says why (one console line), sets rec's action, prints the
+ * fault log and powers off with FAULT_EXIT_REBOOT. Nothing else runs on
+ * this CPU meanwhile. */
+NORETURN void fault_reboot(struct fault_record *rec, const char *fmt, ...) PRINTF_LIKE(2, 3) NONNULL(1, 2);
+/* Stage 4 (reload.c): the running task t, whose fault recurred after
+ * stage 3, restarts, and its fresh run first reloads the cell the fault
+ * lies in (or reboots when that fails). */
+NORETURN void fault_restart_reloading(struct task *t) NONNULL(1);
+
+/* Stage 4 took the cell loaded as old_instance out and loaded it again
+ * from the same object as new_instance: faults in the new one continue the
+ * old one's recovery chains (log.c). The last FAULT_RELOADS_KEPT reloads
+ * are remembered; an older one's chains start afresh. */
+#define FAULT_RELOADS_KEPT 64
+void fault_note_reload(uint64_t old_instance, uint64_t new_instance);
+
 #endif

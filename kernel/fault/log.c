@@ -3,7 +3,7 @@
  * what kind, where in cell terms, and what recovery did. */
 #include "cell.h"
 #include "export.h"
-#include "fault.h"
+#include "fault_internal.h"
 #include "hal_cpu.h"
 #include "hal_time.h"
 #include "klib.h"
@@ -41,7 +41,8 @@ const char *fault_kind_name(const struct fault_record *r)
 const char *fault_action_name(enum fault_action a)
 {
 	static const char *const names[] = { "pending", "unwound", "restarted", "data reinitialised",
-					     "reboot", "unwind failed", "halted", "machine stopped" };
+					     "cell reloaded", "reboot", "unwind failed", "halted", "machine stopped" };
+	_Static_assert(ARRAY_LEN(names) == ACTION_STOPPED + 1, "a name for every action");
 	return (unsigned)a < ARRAY_LEN(names) ? names[a] : "?";
 }
 
@@ -58,19 +59,20 @@ int fault_describe_addr(uintptr_t addr, char *buf, size_t cap)
 	return ksnprintf(buf, cap, "%s:%s+0x%lx", sec->cell->name, sec->name, (unsigned long)(addr - sec->addr));
 }
 
-/* The recovery chain a record belongs to: the task (a restartable one
- * keeps its id across restarts; ids are never reused), and the loaded
- * instance of the cell holding pc (a reload is a new instance). */
+/* The recovery chain a record belongs to: the task (a restartable task
+ * keeps its id across restarts; ids are never reused), the cell's lineage
+ * (the instance of its first load; a stage-4 reload continues it) and the
+ * place in the cell (pc_key: the same in every load of one object). */
 struct chain {
 	unsigned task_id;
-	uint64_t cell_instance;
-	uintptr_t pc;
+	uint64_t lineage;
+	uintptr_t pc_key;
 };
 
 static bool in_chain(const struct fault_record *r, const struct chain *c)
 {
-	return r->seq && r->kind != FAULT_KILL && r->pc == c->pc && r->task_id == c->task_id &&
-	       r->cell_instance == c->cell_instance;
+	return r->seq && r->kind != FAULT_KILL && r->pc_key == c->pc_key && r->task_id == c->task_id &&
+	       r->cell_lineage == c->lineage;
 }
 
 static unsigned earlier_in(const struct chain *c)
@@ -81,23 +83,58 @@ static unsigned earlier_in(const struct chain *c)
 	return n;
 }
 
+/* Stage-4 reloads, a ring under log.lock: each new instance with the
+ * lineage of the one it replaced (already followed back, so one look-up
+ * finds the first load). */
+static struct {
+	uint64_t instance, lineage;
+} reloads[FAULT_RELOADS_KEPT];
+static unsigned next_reload;
+
+static uint64_t lineage_of(uint64_t instance)
+{
+	for (unsigned i = 0; instance && i < FAULT_RELOADS_KEPT; i++)
+		if (reloads[i].instance == instance)
+			return reloads[i].lineage;
+	return instance;
+}
+
+void fault_note_reload(uint64_t old_instance, uint64_t new_instance)
+{
+	SPIN_GUARD(&log.lock);
+	uint64_t lineage = lineage_of(old_instance);
+	reloads[next_reload++ % FAULT_RELOADS_KEPT] = (typeof(reloads[0])){ new_instance, lineage };
+}
+
+/* pc as a place in its cell that every load of the same object shares:
+ * the index of its section and the offset in it (a cell has far fewer than
+ * 2^23 sections, a section is far smaller than 2^40 bytes). Outside loaded
+ * cells (the nano_core, nowhere) pc itself, with instance 0. */
+static uintptr_t place_of(uintptr_t pc, uint64_t *instance)
+{
+	CELLS_READ_GUARD();
+	const struct cell_section *sec = cell_section_at(pc);
+	*instance = sec ? sec->cell->instance : 0;
+	if (!*instance)
+		return pc;
+	return (uintptr_t)(sec - sec->cell->sections) << 40 | (pc - sec->addr);
+}
+
 struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machine, uintptr_t pc,
 				  uintptr_t addr, const char *detail)
 {
 	struct task *t = task_current();
-	struct chain chain = { t ? task_id(t) : 0, 0, pc };
-	{
-		CELLS_READ_GUARD();
-		const struct cell_section *sec = cell_section_at(pc);
-		chain.cell_instance = sec ? sec->cell->instance : 0;
-	}
+	uint64_t instance;
+	struct chain chain = { t ? task_id(t) : 0, 0, place_of(pc, &instance) };
 	irq_state_t s = spin_lock_irqsave(&log.lock);
+	chain.lineage = lineage_of(instance);
 	unsigned seq = ++log.next_seq;
 	struct fault_record *r = &log.ring[seq % LOG_SLOTS];
 	unsigned recur = kind == FAULT_KILL ? 0 : earlier_in(&chain);
 	*r = (struct fault_record){ .seq = seq, .time_ns = hal_time_ns(), .task_id = chain.task_id,
 				    .cpu = hal_cpu_id(), .kind = kind, .machine = machine, .addr = addr, .pc = pc,
-				    .cell_instance = chain.cell_instance, .recurrence = recur };
+				    .cell_instance = instance, .cell_lineage = chain.lineage,
+				    .pc_key = chain.pc_key, .recurrence = recur };
 	spin_unlock_irqrestore(&log.lock, s);
 	if (t)
 		strlcpy(r->task, task_name(t), sizeof r->task);

@@ -4,9 +4,10 @@
  * where it happened in cell terms and what was done about it, following
  * the recovery cascade: (1) unwind the task, releasing what it held;
  * (2) restart it if it was spawned restartable; (3) reinitialise a cell's
- * data when the fault lies in it; escalating when the same fault recurs
- * along that chain (the same task, the same loaded instance of the cell);
- * (5) reboot. Stage (4), reloading a cell, arrives with cell swapping.
+ * data when the fault lies in it; (4) reload that cell from its object at a
+ * new address (a swap, swap_reload) and restart the task; escalating when
+ * the same fault recurs along that chain (the same task, the same place in
+ * the same cell, across its reloads); (5) reboot, also when a reload fails.
  * A fault that cannot be unwound safely (a spinlock held, interrupts or
  * preemption disabled) stops the machine instead (docs/faults.md). */
 #ifndef KERNEL_FAULT_H
@@ -41,6 +42,7 @@ enum fault_action {
 	ACTION_UNWOUND,     /* stage 1: the task failed, its cleanups ran */
 	ACTION_RESTARTED,   /* stage 2 */
 	ACTION_DATA_REINIT, /* stage 3, then restarted or failed */
+	ACTION_RELOADED,    /* stage 4: the cell reloaded at a new address, then restarted */
 	ACTION_REBOOT,      /* stage 5 */
 	ACTION_UNWIND_FAILED, /* the unwinder could not reach the task boundary */
 	ACTION_HALTED,      /* no task to recover (fault in the idle context) */
@@ -64,21 +66,30 @@ struct fault_record {
 	uintptr_t addr;   /* faulting data address (machine faults) */
 	uintptr_t pc;
 	char where[FAULT_WHERE_MAX]; /* cell:section+off (symbol+off) */
-	char detail[96];  /* panic message, kill, or unwinder failure */
+	char detail[160]; /* panic message, kill, unwinder failure, what stage 3 or 4 did */
 	enum fault_action action;
 	unsigned cleanups; /* landing pads entered while unwinding */
 	uint64_t cell_instance; /* the load of the cell holding pc (0: none or the nano_core) */
+	uint64_t cell_lineage;  /* the first load of that cell, followed back across stage-4 reloads */
+	uintptr_t pc_key;       /* pc as an offset in its cell's sections, the same in every reload of it
+				   (section index << 40 | offset); pc itself outside loaded cells */
 	unsigned recurrence; /* earlier records of this recovery chain at the same pc */
 	unsigned mutexes;  /* released by its cleanups while unwinding or held when its run ended: marked owner died */
 	char mutex_names[FAULT_WHERE_MAX]; /* the first three of them, as fault_describe_addr says them */
+	/* ACTION_RELOADED: the text of the old and new load, and the downtime:
+	 * from this fault to the task's restart on the new load. */
+	uintptr_t reload_from, reload_to;
+	uint64_t downtime_ns;
 };
 
 /* Records a fault of the current task and returns its record (the newest
  * slot of a ring). Its recurrence counts the earlier records of the same
  * recovery chain: the same task (a restartable task keeps its id across
- * restarts), the same pc, in the same loaded instance of its cell, kills
- * excepted. So one-shot tasks never escalate, and what was recorded against
- * an unloaded cell is never held against a later load of it. */
+ * restarts), the same place in the same loaded instance of its cell or in
+ * one that instance was reloaded from (stage 4), kills excepted. So
+ * one-shot tasks never escalate, a fault that a reload does not cure goes
+ * on to reboot, and what was recorded against an unloaded cell is never
+ * held against a later load of it. */
 struct fault_record *fault_record(enum fault_kind kind, enum machine_fault machine, uintptr_t pc,
 				  uintptr_t addr, const char *detail) MUST_USE;
 /* Names in r the mutexes the run of task t leaves marked owner died
@@ -95,7 +106,9 @@ const char *fault_kind_name(const struct fault_record *r) NONNULL(1);
 /* Prints the whole log on the console. */
 void fault_log_print(void);
 
-/* Recurrences of one pc before a stage escalates. */
+/* Recurrences of one fault before the machine reboots: the first
+ * occurrence restarts the task, the 1st recurrence reinitialises data,
+ * the 2nd reloads the cell, the 3rd reboots. */
 #define FAULT_RECUR_LIMIT 3
 
 /* Why a fault or panic on this CPU now cannot be recovered by unwinding

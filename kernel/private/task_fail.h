@@ -15,6 +15,7 @@
 #include "unwind.h"
 
 struct fault_record; /* the fault layer's; a task only carries it while it unwinds */
+struct cell;
 struct hal_regs;
 
 /* A kill asked of the running task takes effect. With regs (the
@@ -68,6 +69,28 @@ NORETURN void task_restart(struct task *t) NONNULL(1);
 /* The running task t ends (how: TASK_FAILED or TASK_KILLED). */
 NORETURN void task_end_abnormally(struct task *t, enum task_state how) NONNULL(1);
 bool task_is_restartable(const struct task *t) NONNULL(1);
+/* task_restart, but the fresh run first calls first(t), at the top of t's
+ * stack with interrupts enabled, and only then reads t's entry: the fault
+ * layer reloads a cell there (stage 4), with the whole stack to do it on
+ * and the entry free to move. */
+NORETURN void task_restart_then(struct task *t, void (*first)(struct task *t)) NONNULL(1, 2);
+
+/* A task's entry as a place in its cell that every load of the same
+ * object shares: the index of its section and the offset in it. */
+struct task_entry_place {
+	size_t section;
+	uintptr_t offset;
+};
+/* Stage 4 replaces cell c by a new load of the same object, and the
+ * running task t restarts in the new one: if t's entry lies in c, t lets go
+ * of c (its task_refs) before the swap, which may free c, and *place says
+ * where the entry was; false (nothing changed) if it lies elsewhere.
+ * task_entry_rebind then points t's entry at that place in cell to and
+ * holds to instead (or c again, when the swap failed); E_RANGE if to has no
+ * code there (a different object), nothing changed. Cells lock held. */
+bool task_entry_release(struct task *t, struct cell *c, struct task_entry_place *place) NONNULL(1, 2, 3);
+err_t task_entry_rebind(struct task *t, struct cell *to, const struct task_entry_place *place)
+	MUST_USE NONNULL(1, 2, 3);
 
 /* Before the fault layer puts the running task t's cell data back as
  * loaded (stage 3): t lets go of the mutexes it holds, as its restart

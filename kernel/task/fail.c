@@ -283,6 +283,50 @@ void task_restart(struct task *t)
 	schedule_final();
 }
 
+NORETURN void task_restart_then(struct task *t, void (*first)(struct task *t))
+{
+	t->restart_first = first;
+	task_restart(t);
+}
+
+static void assert_cells_locked(const char *who)
+{
+	if (!cells_locked())
+		panic("%s without the cells lock", who);
+}
+
+bool task_entry_release(struct task *t, struct cell *c, struct task_entry_place *place)
+{
+	assert_cells_locked("task_entry_release");
+	if (t->entry_cell != c)
+		return false;
+	for (size_t i = 0; i < c->n_sections; i++) {
+		const struct cell_section *s = &c->sections[i];
+		if (s->region == REGION_TEXT && (uintptr_t)t->entry - s->addr < s->size) {
+			*place = (struct task_entry_place){ i, (uintptr_t)t->entry - s->addr };
+			__atomic_sub_fetch(&c->task_refs, 1, __ATOMIC_RELAXED);
+			t->entry_cell = NULL;
+			return true;
+		}
+	}
+	panic("task_entry_release: task %u's entry %p is not in the text of its cell %s", t->id, (void *)t->entry,
+	      c->name);
+}
+
+err_t task_entry_rebind(struct task *t, struct cell *to, const struct task_entry_place *place)
+{
+	assert_cells_locked("task_entry_rebind");
+	if (t->entry_cell)
+		panic("task_entry_rebind: task %u still holds its entry cell %s", t->id, t->entry_cell->name);
+	const struct cell_section *s = place->section < to->n_sections ? &to->sections[place->section] : NULL;
+	if (!s || s->region != REGION_TEXT || place->offset >= s->size)
+		return E_RANGE;
+	t->entry = (task_entry_fn)(s->addr + place->offset);
+	t->entry_cell = to;
+	__atomic_add_fetch(&to->task_refs, 1, __ATOMIC_RELAXED);
+	return E_OK;
+}
+
 size_t task_release_mutexes(struct task *t)
 {
 	if (t != task_current())

@@ -134,6 +134,10 @@ void task_trampoline(void *p)
 	sched_finish_switch();
 	hal_irq_enable();
 	task_headroom_unmap(t); /* a restart after an overflow: the guard is back (we run at the top) */
+	void (*first)(struct task *t) = t->restart_first;
+	t->restart_first = NULL;
+	if (first)
+		first(t); /* may move the entry */
 	task_exit(t->entry(t->arg));
 }
 

@@ -48,6 +48,7 @@ struct task {
 	volatile bool kill_requested;
 	bool unwinding;
 	unsigned restarts;
+	void (*restart_first)(struct task *t); /* task_restart_then: called before the entry, once */
 	struct fault_record *fault;  /* the record being handled */
 	struct fault_record *nested; /* a fault in a cleanup while unwinding: ends the task */
 	NORETURN void (*diverted_end)(struct task *t); /* task_divert_end */

@@ -90,11 +90,13 @@ set(LOCK_REINIT_MATCHES
 scenario(task_lock_in_reinitialised_data 0 ${LOCK_REINIT_MATCHES}
 	-- ${SIM} -c "spawn lock_demo 2\njoin 2\nfaults")
 # The same while the demo holds another mutex of that data: no reinit (it
-# would overwrite a mutex under its holder), the record says why, the
-# spender restarts plainly and the recurring fault reboots (exit 4).
+# would overwrite a mutex under its holder) and no reload (the holder would
+# go on with the old load's data, the spender with the new one's), each
+# record says why, the spender restarts plainly and the recurring fault
+# reboots (exit 4).
 scenario(task_lock_reinit_refused_while_another_holds_one 4
 	--match "^#2 .*task 3 \\(lock_spender\\) .*page fault at lock_demo:.text.spender.* \\(data not reinitialised: task 2 \\(lock_demo\\) holds lock_demo:.bss.other_lock\\+0x0\\): restarted, 0 landing pad\\(s\\) run, recurring. released 1 mutex\\(es\\)"
-	--match "^#3 .* \\(data not reinitialised: task 2 \\(lock_demo\\) holds lock_demo:.bss.other_lock\\+0x0\\): restarted"
+	--match "^#3 .* \\(cell not reloaded: task 2 \\(lock_demo\\) holds lock_demo:.bss.other_lock\\+0x0\\): restarted"
 	--match "^fault #4 recurred 3 times at lock_demo:.text.spender"
 	--nomatch "data reinitialised|machine stopped"
 	-- ${SIM} -c "spawn lock_demo 3\njoin 2")

@@ -57,7 +57,8 @@ if [ "$mode" = restart ]; then
 	expect 4 "^$cell: overflow at level [0-9]+ unwound: every cleanup ran in order"
 	[ "$(grep -E "^$cell: overflow at level" "$out" | sort -u | wc -l)" = 1 ] ||
 		fail "the restarted runs overflowed at different depths: the guard page was not back"
-	expect 4 "^#[1-4] .*task 2 .*page fault at $cell:.*\\(stack overflow\\): (restarted|data reinitialised|reboot), "
+	expect 4 "^#[1-4] .*task 2 .*page fault at $cell:.*\\(stack overflow(, $cell reloaded from 0x[0-9a-f]+ to 0x[0-9a-f]+, downtime [0-9]+ us)?\\): (restarted|data reinitialised|cell reloaded|reboot), "
+	expect 1 "^#3 .*task 2 .*\\(stack overflow, $cell reloaded from .*\\): cell reloaded, "
 	[ "$(grep -E "^#[1-4] .*stack overflow" "$out" | sed 's/.*address \(0x[0-9a-f]*\).*/\1/' | sort -u | wc -l)" = 1 ] ||
 		fail "the restarted runs faulted at different addresses"
 	echo "nested unwind test: every restart overflowed at the same depth with every cleanup run"

@@ -76,7 +76,7 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *t, unsigned n)
+double median(double *t, unsigned n)
 {
 	qsort(t, n, sizeof t[0], cmp_double);
 	return t[n / 2];
@@ -351,7 +351,7 @@ static unsigned scaled(unsigned n)
 }
 
 /* --- printing ------------------------------------------------------------------- */
-static void format_time(double ns, char *buf, size_t cap)
+void format_time(double ns, char *buf, size_t cap)
 {
 	if (ns < 1000)
 		snprintf(buf, cap, "%.1f ns", ns);
@@ -362,7 +362,7 @@ static void format_time(double ns, char *buf, size_t cap)
 }
 
 /* Prints s left-aligned in width columns (UTF-8 aware: "µ" is one column). */
-static void cell_out(const char *s, int width)
+void cell_out(const char *s, int width)
 {
 	int cols = 0;
 	for (const char *p = s; *p; p++)
@@ -531,6 +531,7 @@ int main(int argc, char **argv)
 	run_figures();
 	bench_swap(divisor > 1);
 	counters_take(&after);
+	bench_reload(runs);
 	printf("\n");
 	counters_print("before", &before);
 	counters_print("after ", &after);

@@ -5,6 +5,7 @@
 #define BENCH_H
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* One batch of n operations; returns nanoseconds per operation. */
@@ -17,12 +18,20 @@ void check_rc(int rc, const char *what);
 /* Thread attributes pinning a thread to bench_cpu. */
 void pinned_attr(pthread_attr_t *attr);
 
-/* Runs fn(n) in a task on CPU 0 (the boot context idles meanwhile). */
+/* bench.c: the median of n times (sorts t); a batch run inside a task on
+ * CPU 0; a time as "1.23 µs"; s left-aligned in width columns. */
+double median(double *t, unsigned n);
 double batch_in_task(batch_fn fn, unsigned n);
+void format_time(double ns, char *buf, size_t cap);
+void cell_out(const char *s, int width);
+
 /* The stages of a single-cell swap with ten dependents (swap.c); prepare
  * before the memory counters are taken. */
 void bench_swap_prepare(void);
 void bench_swap(bool quick);
+
+/* reload.c: the stage-4 reload row, runs measured reloads (median). */
+void bench_reload(unsigned runs);
 
 double lx_getpid(unsigned n);
 double lx_switch(unsigned n);
