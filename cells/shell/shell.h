@@ -125,6 +125,8 @@ bool cmd_faults(struct shell *sh, const struct shell_args *a);
 bool cmd_deps(struct shell *sh, const struct shell_args *a);
 /* cmd_load.c: changing what is loaded, and running it */
 bool cmd_swap(struct shell *sh, const struct shell_args *a);
+/* cmd_evolve.c: an evolution from another build, as one swap */
+bool cmd_evolve(struct shell *sh, const struct shell_args *a);
 bool cmd_load(struct shell *sh, const struct shell_args *a);
 bool cmd_unload(struct shell *sh, const struct shell_args *a);
 bool cmd_call(struct shell *sh, const struct shell_args *a);

@@ -5,6 +5,7 @@
  * objects it brings. Everything fallible before the swap changes nothing;
  * the swap itself is all or nothing (swap.h). */
 #include "evolve.h"
+#include "export.h"
 #include "heap.h"
 #include "klib.h"
 
@@ -102,3 +103,5 @@ err_t evolve_apply(struct namespace *ns, const struct evolution *ev, unsigned sw
 		return why_set(why, e, "the swap was refused");
 	return E_OK;
 }
+
+EXPORT_KERNEL(evolve_apply);

@@ -3,6 +3,7 @@
  * checks and applies them; evolve_rx.c fills an evolution from the serial
  * line instead. */
 #include "evolve.h"
+#include "export.h"
 #include "hal_files.h"
 #include "heap.h"
 #include "klib.h"
@@ -90,3 +91,8 @@ err_t evolve_read_dir(const char *dir, struct evolution *ev, struct evolve_why *
 			e = read_one(dir, plan->steps[i].file, ev, why);
 	return e;
 }
+
+EXPORT_KERNEL(evolution_release);
+EXPORT_KERNEL(evolution_free);
+EXPORT_KERNEL(evolution_file);
+EXPORT_KERNEL(evolve_read_dir);

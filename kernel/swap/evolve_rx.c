@@ -10,6 +10,7 @@
  * here, so a damaged or cut transfer changes nothing. Text lines, not raw
  * bytes, so the transfer passes any terminal, pty or console on the way. */
 #include "evolve.h"
+#include "export.h"
 #include "hal_console.h"
 #include "hal_time.h"
 #include "heap.h"
@@ -296,3 +297,5 @@ err_t evolve_receive(struct evolution *ev, uint64_t timeout_ns, struct evolve_wh
 	}
 	return E_OK;
 }
+
+EXPORT_KERNEL(evolve_receive);
