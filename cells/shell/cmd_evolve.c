@@ -5,12 +5,17 @@
  * kernel checks every hash and swaps (evolve.h). Prints each step, the
  * swap's line (stage times, pause) and the outcome. */
 #include "cell.h"
+#include "console.h"
 #include "evolve.h"
 #include "heap.h"
 #include "klib.h"
+#include "ktime.h"
 #include "shell.h"
+#include "task.h"
 
 #define EVOLVE_TIMEOUT_DEFAULT_S 30 /* of silence on the line before a transfer is given up */
+#define EVOLVE_SPIN_NS 2000000ull   /* poll without sleeping this long after a byte... */
+#define EVOLVE_NAP_NS 1000000ull    /* ...then sleep this long between polls */
 
 struct evolve_words {
 	const char *dir; /* NULL: --serial */
@@ -46,6 +51,33 @@ static bool parse(const struct shell_args *a, struct evolve_words *w)
 		return false;
 	}
 	return true;
+}
+
+/* The transfer's bytes for evolve_receive: first those the line editor
+ * read ahead while a command ran (a script pasted or sent in one go), then
+ * the console. Polls without sleeping while bytes flow (a serial line hands
+ * over one at a time) and naps between polls once the line is quiet. */
+static int evolve_console_getc(void *ctx, uint64_t quiet_ns)
+{
+	struct shell *sh = ctx;
+	int c = sh->le ? line_edit_take_typeahead(sh->le) : -1;
+	if (c >= 0)
+		return c;
+	uint64_t start = time_ns();
+	for (;;) {
+		c = console_poll();
+		if (c == CONSOLE_EOF)
+			return EVOLVE_RX_EOF;
+		if (c != CONSOLE_NONE)
+			return c;
+		uint64_t quiet = time_ns() - start;
+		if (quiet >= quiet_ns)
+			return EVOLVE_RX_QUIET;
+		if (quiet < EVOLVE_SPIN_NS)
+			(void)task_yield();
+		else
+			(void)task_sleep_ns(EVOLVE_NAP_NS);
+	}
 }
 
 static void print_steps(const struct evolve_plan *plan, const struct evolution *ev)
@@ -120,7 +152,6 @@ static bool apply(const struct evolution *ev, unsigned flags)
 
 bool cmd_evolve(struct shell *sh, const struct shell_args *a)
 {
-	(void)sh;
 	struct evolve_words w = { 0 };
 	if (!parse(a, &w))
 		return false;
@@ -130,7 +161,8 @@ bool cmd_evolve(struct shell *sh, const struct shell_args *a)
 		return false;
 	}
 	struct evolve_why why = { 0 };
-	err_t e = w.dir ? evolve_read_dir(w.dir, ev, &why) : evolve_receive(ev, w.timeout_s * 1000000000ull, &why);
+	err_t e = w.dir ? evolve_read_dir(w.dir, ev, &why)
+			: evolve_receive(evolve_console_getc, sh, ev, w.timeout_s * 1000000000ull, &why);
 	if (e) {
 		shell_error("evolve", "%s (%s); nothing changed", why.text, err_name(e));
 		return false;

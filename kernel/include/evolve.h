@@ -4,9 +4,10 @@
  * tools/evolve writes one as a manifest (which cells change, which are
  * added, which removed, each new object's SHA-256) and the new objects. The
  * kernel gets those files from a directory (hosted: evolve_read_dir) or
- * over the console line (evolve_receive; bare metal: the serial line, from
- * `tools/evolve send`), then evolve_apply checks every hash and makes ONE
- * call of swap_cells: all of it happens, or nothing. */
+ * as a framed transfer (evolve_receive; the shell feeds it the console,
+ * which on bare metal is the serial line that `tools/evolve send` writes
+ * to), then evolve_apply checks every hash and makes ONE call of
+ * swap_cells: all of it happens, or nothing. */
 #ifndef KERNEL_EVOLVE_H
 #define KERNEL_EVOLVE_H
 #include <stdbool.h>
@@ -61,15 +62,24 @@ struct evolve_why {
  * from a task; takes no lock. */
 err_t evolve_read_dir(const char *dir, struct evolution *ev, struct evolve_why *why) MUST_USE NONNULL(1, 2, 3);
 
-/* Receives an evolution framed by `tools/evolve send` from the console
- * (bare metal: the serial line; hosted: stdin) into ev (empty before).
- * Every line's checksum, each file's size and SHA-256 and the end marker are
- * checked: E_CHECKSUM for a damaged line or file, E_INVAL for a line that
- * is not the framing or input that ends early, E_TIMEOUT when nothing
- * comes for timeout_ns; then the rest of the transfer is read and dropped
- * so it is not taken for commands, and ev holds what was received (release
- * it). Called from a task (it sleeps while the line is quiet), no lock held. */
-err_t evolve_receive(struct evolution *ev, uint64_t timeout_ns, struct evolve_why *why) MUST_USE NONNULL(1, 3);
+/* Where evolve_receive reads the transfer from: the next byte (0-255),
+ * EVOLVE_RX_EOF when the input has ended, or EVOLVE_RX_QUIET when no byte
+ * came for quiet_ns. The shell's reads the console (bare metal: the serial
+ * line; hosted: stdin), after the bytes its line editor read ahead. */
+#define EVOLVE_RX_EOF (-1)
+#define EVOLVE_RX_QUIET (-2)
+typedef int evolve_rx_getc_fn(void *ctx, uint64_t quiet_ns);
+
+/* Receives an evolution framed by `tools/evolve send` from getc into ev
+ * (empty before). Every line's checksum, each file's size and SHA-256 and
+ * the end marker are checked: E_CHECKSUM for a damaged line or file,
+ * E_INVAL for a line that is not the framing or input that ends early,
+ * E_TIMEOUT when nothing comes for timeout_ns; then the rest of the
+ * transfer is read and dropped so it is not taken for commands, and ev
+ * holds what was received (release it). Runs getc in the caller's context
+ * and takes no lock. */
+err_t evolve_receive(evolve_rx_getc_fn *getc, void *ctx, struct evolution *ev, uint64_t timeout_ns,
+		     struct evolve_why *why) MUST_USE NONNULL(1, 3, 5);
 
 /* --- the manifest ---------------------------------------------------------------- */
 enum evolve_op { EVOLVE_CHANGE = 1, EVOLVE_ADD, EVOLVE_REMOVE };

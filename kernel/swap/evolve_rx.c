@@ -8,23 +8,21 @@
  *   end N                               the transfer is whole
  * Fills a struct evolution for evolve_apply (evolve.c); nothing is applied
  * here, so a damaged or cut transfer changes nothing. Text lines, not raw
- * bytes, so the transfer passes any terminal, pty or console on the way. */
+ * bytes, so the transfer passes any terminal, pty or console on the way.
+ * The bytes come from the caller's source (the shell: the console, after
+ * what its line editor read ahead), so this file only decodes. */
 #include "evolve.h"
 #include "export.h"
-#include "hal_console.h"
-#include "hal_time.h"
 #include "heap.h"
 #include "klib.h"
-#include "task.h"
 
 #define RX_HEADER "theseus-evolution-transfer"
 #define RX_VERSION 1
 #define RX_LINE_MAX 256
 #define RX_WORDS_MAX 6
-#define RX_TIMEOUT (-3)                  /* rx_byte: the line stayed quiet */
-#define RX_SPIN_NS 2000000ull            /* poll without sleeping this long after a byte */
-#define RX_NAP_NS 1000000ull             /* then sleep between polls */
+#define RX_TOO_LONG (-4)                 /* rx_read_line: the line does not fit */
 #define RX_DRAIN_QUIET_NS 500000000ull   /* dropping a refused transfer stops after this silence */
+_Static_assert(RX_TOO_LONG != EVOLVE_RX_EOF && RX_TOO_LONG != EVOLVE_RX_QUIET, "distinct codes");
 
 enum rx_state { RX_WANT_HEADER, RX_WANT_FILE, RX_IN_FILE, RX_DONE };
 
@@ -36,6 +34,8 @@ struct evolve_rx {
 	size_t got;            /* bytes of the current file so far */
 	uint8_t want[SHA256_SIZE];
 	struct evolve_why *why;
+	evolve_rx_getc_fn *getc; /* where the bytes come from */
+	void *ctx;
 };
 
 static err_t rx_refuse(struct evolve_rx *rx, err_t e, const char *fmt, ...) PRINTF_LIKE(3, 4);
@@ -203,35 +203,15 @@ static err_t rx_line(struct evolve_rx *rx, char *line, size_t len)
 
 /* --- the line ------------------------------------------------------------------ */
 
-/* The next byte, HAL_CONSOLE_EOF, or RX_TIMEOUT after quiet_ns of silence.
- * Polls without sleeping while bytes flow (a serial line delivers one at a
- * time), and naps between polls once it is quiet. */
-static int rx_byte(uint64_t quiet_ns)
-{
-	uint64_t start = hal_time_ns();
-	for (;;) {
-		int c = hal_console_poll();
-		if (c != HAL_CONSOLE_NONE)
-			return c;
-		uint64_t quiet = hal_time_ns() - start;
-		if (quiet >= quiet_ns)
-			return RX_TIMEOUT;
-		if (quiet < RX_SPIN_NS)
-			(void)task_yield();
-		else
-			(void)task_sleep_ns(RX_NAP_NS);
-	}
-}
-
 /* Reads one line into buf (NUL-terminated, CRs dropped): its length, or
- * HAL_CONSOLE_EOF / RX_TIMEOUT, or -4 when it is longer than the buffer
- * (then read to its end). */
-static long rx_read_line(char *buf, uint64_t quiet_ns)
+ * EVOLVE_RX_EOF / EVOLVE_RX_QUIET, or RX_TOO_LONG when it is longer than
+ * the buffer (then read to its end). */
+static long rx_read_line(struct evolve_rx *rx, char *buf, uint64_t quiet_ns)
 {
 	size_t len = 0;
 	bool too_long = false;
 	for (;;) {
-		int c = rx_byte(quiet_ns);
+		int c = rx->getc(rx->ctx, quiet_ns);
 		if (c < 0)
 			return c;
 		if (c == '\n')
@@ -244,17 +224,17 @@ static long rx_read_line(char *buf, uint64_t quiet_ns)
 			too_long = true;
 	}
 	buf[len] = '\0';
-	return too_long ? -4 : (long)len;
+	return too_long ? RX_TOO_LONG : (long)len;
 }
 
 /* After a refusal: reads and drops the rest of the transfer, so it is not
  * taken for commands: lines of the framing up to its end line, until a
  * line that is not the framing (dropped too), the end of input or a pause. */
-static void rx_drain(char *buf)
+static void rx_drain(struct evolve_rx *rx, char *buf)
 {
 	for (;;) {
-		long len = rx_read_line(buf, RX_DRAIN_QUIET_NS);
-		if (len == HAL_CONSOLE_EOF || len == RX_TIMEOUT)
+		long len = rx_read_line(rx, buf, RX_DRAIN_QUIET_NS);
+		if (len == EVOLVE_RX_EOF || len == EVOLVE_RX_QUIET)
 			return;
 		if (len < 0)
 			continue;
@@ -265,9 +245,10 @@ static void rx_drain(char *buf)
 	}
 }
 
-err_t evolve_receive(struct evolution *ev, uint64_t timeout_ns, struct evolve_why *why)
+err_t evolve_receive(evolve_rx_getc_fn *getc, void *ctx, struct evolution *ev, uint64_t timeout_ns,
+		     struct evolve_why *why)
 {
-	struct evolve_rx rx = { .ev = ev, .state = RX_WANT_HEADER, .why = why };
+	struct evolve_rx rx = { .ev = ev, .state = RX_WANT_HEADER, .why = why, .getc = getc, .ctx = ctx };
 	char *buf KFREE = kmalloc(RX_LINE_MAX);
 	if (!buf) {
 		why->err = E_NOMEM;
@@ -275,12 +256,12 @@ err_t evolve_receive(struct evolution *ev, uint64_t timeout_ns, struct evolve_wh
 		return E_NOMEM;
 	}
 	while (rx.state != RX_DONE) {
-		long len = rx_read_line(buf, timeout_ns);
+		long len = rx_read_line(&rx, buf, timeout_ns);
 		rx.line++;
-		if (len == RX_TIMEOUT)
+		if (len == EVOLVE_RX_QUIET)
 			return rx_refuse(&rx, E_TIMEOUT, "nothing received for %llu ms",
 					 (unsigned long long)(timeout_ns / 1000000));
-		if (len == HAL_CONSOLE_EOF)
+		if (len == EVOLVE_RX_EOF)
 			return rx_refuse(&rx, E_INVAL, "the input ended before the transfer's end line");
 		if (len == 0 && rx.state == RX_WANT_HEADER) {
 			rx.line--; /* blank lines before the transfer (a line end after the command) */
@@ -291,7 +272,7 @@ err_t evolve_receive(struct evolution *ev, uint64_t timeout_ns, struct evolve_wh
 				  : rx_line(&rx, buf, (size_t)len);
 		if (e) {
 			if (!end_line)
-				rx_drain(buf);
+				rx_drain(&rx, buf);
 			return e;
 		}
 	}
