@@ -160,9 +160,11 @@ evolve $work/ev
 call chain_a_main 5
 call hello_main
 deps chain_c --rev --bytes
-evolve $work/ev_v2
+evolve $work/ev_v2 --keep-old
 call chain_a_main 5
 deps chain_b
+swap --back
+call chain_a_main 5
 evolve $work/nowhere"
 run "$work/dir.out" "$cmds"
 out=$work/dir.out
@@ -185,6 +187,9 @@ expect "$out" "^Hello from hello v2, built in a second checkout!$"
 expect "$out" "^  change chain_c -> chain_c_v2 \\(chain_c_v2.o"
 expect "$out" "^chain_a_main returned 52 "
 expect "$out" "^deps of chain_b: 2 edges into 1 cells: chain_c_v2"
+[ "$(grep '^chain_a_main returned' "$out" | tr '\n' ' ')" = \
+	"chain_a_main returned 32 (0x20) chain_a_main returned 42 (0x2a) chain_a_main returned 52 (0x34) chain_a_main returned 42 (0x2a) " ] ||
+	fail "chain_a_main did not answer 32, 42, 52 and (after swap --back) 42"
 expect "$out" "^evolve: $work/nowhere/manifest: No such file or directory \\(E_HAL\\); nothing changed$"
 [ "$(grep -c '^evolve: applied' "$out")" = 2 ] || fail "expected exactly two evolutions applied"
 
