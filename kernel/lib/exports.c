@@ -24,10 +24,6 @@ EXPORT_APP(kvsnprintf);
 EXPORT_APP(ksnprintf);
 EXPORT_APP(kprintf);
 EXPORT_APP(kvprintf);
-/* SHA-256 (sha256.c has no exports of its own: tools/evolve compiles it too) */
-EXPORT_APP(sha256_init);
-EXPORT_APP(sha256_update);
-EXPORT_APP(sha256_final);
-EXPORT_APP(sha256);
+/* What cells use of SHA-256 (here: sha256.c has no exports of its own,
+ * tools/evolve compiles it too) */
 EXPORT_APP(sha256_to_hex);
-EXPORT_APP(sha256_from_hex);

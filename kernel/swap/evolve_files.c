@@ -92,7 +92,6 @@ err_t evolve_read_dir(const char *dir, struct evolution *ev, struct evolve_why *
 	return e;
 }
 
-EXPORT_KERNEL(evolution_release);
 EXPORT_KERNEL(evolution_free);
 EXPORT_KERNEL(evolution_file);
 EXPORT_KERNEL(evolve_read_dir);

@@ -4,7 +4,6 @@
  * starting with '#' are ignored. Comes before evolve.c, which applies the
  * plan. Every defect is refused naming its line; nothing is allocated. */
 #include "evolve.h"
-#include "export.h"
 #include "klib.h"
 
 #define WORDS_MAX 6
@@ -198,5 +197,3 @@ err_t evolve_parse(const char *text, size_t len, struct evolve_plan *plan, struc
 		return refuse(why, line + 1, "empty: no 'theseus-evolution 1' line", NULL, 0);
 	return E_OK;
 }
-
-EXPORT_KERNEL(evolve_parse);
