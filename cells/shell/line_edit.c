@@ -73,14 +73,20 @@ void line_edit_typeahead(struct line_edit *le, int c)
 	le->typeahead[(le->ta_head + le->ta_len++) % LE_TYPEAHEAD_MAX] = (unsigned char)c;
 }
 
-static int le_byte(struct line_edit *le)
+int line_edit_take_typeahead(struct line_edit *le)
 {
 	if (!le->ta_len)
-		return console_getc();
+		return -1;
 	int c = le->typeahead[le->ta_head];
 	le->ta_head = (le->ta_head + 1) % LE_TYPEAHEAD_MAX;
 	le->ta_len--;
 	return c;
+}
+
+static int le_byte(struct line_edit *le)
+{
+	int c = line_edit_take_typeahead(le);
+	return c >= 0 ? c : console_getc();
 }
 
 /* --- keys ------------------------------------------------------------------------ */

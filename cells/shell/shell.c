@@ -40,6 +40,8 @@ static const struct shell_cmd shell_cmds[] = {
 	  " --stack: its stack, default 64K)" },
 	{ "swap", "OLD=NEW [OLD=NEW...] [--transfer SYM] [--keep-old] [--fail-at-write N] | --back", 1, SHELL_MAX_WORDS - 1, cmd_swap,
 	  "replace loaded cells by cell images, live (OLD= removes, =NEW adds)" },
+	{ "evolve", "DIR | --serial [--timeout S] [--keep-old]", 1, 4, cmd_evolve,
+	  "apply an evolution made by tools/evolve, from DIR or sent over the console by tools/evolve send" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
 	{ "kill", "<id>", 1, 1, cmd_kill, "make a task unwind and end, releasing what it holds" },
 	{ "faults", "", 0, 0, cmd_faults, "show the fault log and what recovery did" },

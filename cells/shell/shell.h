@@ -79,6 +79,10 @@ const char *line_edit_read(struct line_edit *le, const char *prompt) NONNULL(1, 
  * while there is room (the caller leaves the rest in the console). */
 bool line_edit_typeahead_room(const struct line_edit *le) NONNULL(1);
 void line_edit_typeahead(struct line_edit *le, int c) NONNULL(1);
+/* The oldest byte typed ahead, taken out of the typeahead, or -1 if none
+ * (a command that reads the console itself, `evolve --serial`, reads those
+ * bytes first). */
+int line_edit_take_typeahead(struct line_edit *le) NONNULL(1);
 
 /* complete.c: what Tab offers for the word that ends at pos in line
  * (NUL-terminated): command names first, then cell names (load, unload,
@@ -125,6 +129,8 @@ bool cmd_faults(struct shell *sh, const struct shell_args *a);
 bool cmd_deps(struct shell *sh, const struct shell_args *a);
 /* cmd_load.c: changing what is loaded, and running it */
 bool cmd_swap(struct shell *sh, const struct shell_args *a);
+/* cmd_evolve.c: an evolution from another build, as one swap */
+bool cmd_evolve(struct shell *sh, const struct shell_args *a);
 bool cmd_load(struct shell *sh, const struct shell_args *a);
 bool cmd_unload(struct shell *sh, const struct shell_args *a);
 bool cmd_call(struct shell *sh, const struct shell_args *a);

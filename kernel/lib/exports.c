@@ -3,6 +3,7 @@
  * app-visible. */
 #include "export.h"
 #include "klib.h"
+#include "sha256.h"
 
 EXPORT_APP(memcpy);
 EXPORT_APP(memmove);
@@ -23,3 +24,6 @@ EXPORT_APP(kvsnprintf);
 EXPORT_APP(ksnprintf);
 EXPORT_APP(kprintf);
 EXPORT_APP(kvprintf);
+/* What cells use of SHA-256 (here: sha256.c has no exports of its own,
+ * tools/evolve compiles it too) */
+EXPORT_APP(sha256_to_hex);
