@@ -37,6 +37,8 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + DYNCALL_MAX_ARGS, cmd_call,
 	  "call a function with integer or \"string\" arguments in a task (--long: 64-bit result;"
 	  " --stack: its stack, default 64K)" },
+	{ "swap", "OLD=NEW [OLD=NEW...] [--transfer SYM] [--keep-old] | --back", 1, SHELL_MAX_WORDS - 1, cmd_swap,
+	  "replace loaded cells by cell images, live (OLD= removes, =NEW adds)" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
 	{ "kill", "<id>", 1, 1, cmd_kill, "make a task unwind and end, releasing what it holds" },
 	{ "faults", "", 0, 0, cmd_faults, "show the fault log and what recovery did" },

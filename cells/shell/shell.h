@@ -124,6 +124,7 @@ bool cmd_faults(struct shell *sh, const struct shell_args *a);
 /* cmd_deps.c: the dependency graph */
 bool cmd_deps(struct shell *sh, const struct shell_args *a);
 /* cmd_load.c: changing what is loaded, and running it */
+bool cmd_swap(struct shell *sh, const struct shell_args *a);
 bool cmd_load(struct shell *sh, const struct shell_args *a);
 bool cmd_unload(struct shell *sh, const struct shell_args *a);
 bool cmd_call(struct shell *sh, const struct shell_args *a);

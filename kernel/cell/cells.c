@@ -2,9 +2,10 @@
  * dependency graph: which cells a cell uses or is used by, what a task
  * entering a function can reach. Each takes the cells lock (lock.c holds
  * the lookups by address). */
-#include "diag.h"
+#include "cell_diag.h"
 #include "export.h"
 #include "heap.h"
+#include "cell_swap.h"
 #include "load.h"
 
 static struct namespace *root;
@@ -25,11 +26,21 @@ err_t cells_init(const struct hal_boot_info *info)
 }
 
 /* Unloads loaded cells dependents-first, then the builtin ones. */
+static void free_if_retired(struct cell *c, void *unused)
+{
+	(void)unused;
+	if (c->retired)
+		cell_free_withdrawn(c);
+}
+
 void cells_fini(void)
 {
 	if (!root)
 		return;
 	CELLS_GUARD();
+	/* Cells a swap retired (swapped out, kept while something referred to
+	 * them) go first: their edges lead into cells freed below. */
+	cells_for_each(free_if_retired, NULL);
 	bool progress = true;
 	while (progress) {
 		progress = false;

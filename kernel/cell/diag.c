@@ -1,6 +1,6 @@
 /* Loader diagnostics: filling a struct cell_diag at the point of failure
  * and printing it as one line that says what went wrong and where. */
-#include "diag.h"
+#include "cell_diag.h"
 
 err_t diag_set(struct cell_diag *d, err_t e, const char *section, const char *symbol,
 	       const uint64_t *offset, const char *fmt, ...)

@@ -120,6 +120,19 @@ static err_t make_room(struct hmap *m)
 	return rebuild(m, m->cap * 2);
 }
 
+err_t hmap_reserve(struct hmap *m, size_t n)
+{
+	size_t cap = m->cap ? m->cap : HMAP_MIN_CAP;
+	if (m->cap && m->used + n + 1 <= m->cap - m->cap / 4)
+		return E_OK;
+	while (m->count + n + 1 > cap - cap / 4) {
+		if (cap > SIZE_MAX / 2)
+			return E_NOMEM;
+		cap *= 2;
+	}
+	return rebuild(m, cap);
+}
+
 static bool over_load(const struct hmap *m)
 {
 	return m->used + 1 > m->cap - m->cap / 4;

@@ -16,8 +16,9 @@
  *
  * Symbols: every symbol an image exports maps to the images providing it.
  * The loader never chooses between two providers: a symbol that two
- * images export is ambiguous (image_providers says so). */
-#include "diag.h"
+ * images export is ambiguous (image_providers says so). Replacement images
+ * (CELL_INFO_REPLACEMENT) provide nothing here. */
+#include "cell_diag.h"
 #include "heap.h"
 #include "load.h"
 
@@ -132,6 +133,8 @@ static err_t index_symbols(const struct cell_image *img)
 	struct cell_diag diag = { 0 };
 	if (elf_parse(img->addr, img->size, &obj, &diag))
 		return E_OK; /* reported when it was named */
+	if (obj.info->flags & CELL_FLAG_REPLACEMENT)
+		return E_OK; /* loaded by name or swapped in, never to provide a symbol */
 	for (size_t i = 1; i < obj.nsyms; i++) {
 		if (!symbol_exported(&obj, &obj.syms[i]))
 			continue;

@@ -4,8 +4,9 @@
  * slots, and records one edge per slot from the table's nano_core section,
  * exactly like a relocation, so dependents and swaps see it. Both take the
  * cells lock. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "heap.h"
+#include "cell_swap.h"
 #include "load.h"
 #include "elf.h"
 
@@ -15,6 +16,36 @@ static const struct cell_symbol *cell_symbol(const struct cell *c, const char *n
 		if (!strcmp(c->symbols[i].name, name))
 			return &c->symbols[i];
 	return NULL;
+}
+
+/* Every table bound once, so a swap can tell each its new provider. */
+static struct import_table *bound[8];
+
+/* Remembers t; false (nothing changed) when the registry is full. */
+static bool remember(struct import_table *t)
+{
+	for (size_t i = 0; i < ARRAY_LEN(bound); i++)
+		if (bound[i] == t)
+			return true;
+	for (size_t i = 0; i < ARRAY_LEN(bound); i++)
+		if (!bound[i]) {
+			bound[i] = t;
+			return true;
+		}
+	return false;
+}
+
+void import_tables_refresh(void)
+{
+	cells_assert_locked("import_tables_refresh");
+	for (size_t i = 0; i < ARRAY_LEN(bound); i++) {
+		struct import_table *t = bound[i];
+		if (!t || !t->provider || !t->n)
+			continue;
+		const struct cell_section *s = cell_section_at((uintptr_t)t->slots[0]);
+		if (s)
+			t->provider = s->cell;
+	}
 }
 
 void import_unbind(struct import_table *t)
@@ -52,6 +83,8 @@ err_t import_bind(struct import_table *t, struct cell *cell, struct cell_diag *d
 	struct dep_edge *edges[16];
 	if (t->n > ARRAY_LEN(syms))
 		return diag_set(diag, E_TOOBIG, NULL, NULL, NULL, "import table of %zu slots", t->n);
+	if (!remember(t))
+		return diag_set(diag, E_TOOBIG, NULL, NULL, NULL, "more than %zu import tables", ARRAY_LEN(bound));
 	for (size_t i = 0; i < t->n; i++) {
 		syms[i] = cell_symbol(cell, t->names[i]);
 		if (!syms[i] || !syms[i]->section)

@@ -13,7 +13,7 @@
  * namespace), then publishes, with nothing fallible after. An unload
  * unpublishes, waits for a grace period, then calls cell_free. All of it
  * runs under the cells lock (cell.h). */
-#include "diag.h"
+#include "cell_diag.h"
 #include "hal_memory.h"
 #include "heap.h"
 #include "load.h"

@@ -7,6 +7,7 @@
 #include "cell_swap.h"
 #include "load.h"
 #include "panic.h"
+#include "pause.h"
 #include "spinlock.h"
 
 #define NO_OWNER (~0u)
@@ -48,8 +49,12 @@ void cells_lock(void)
 	}
 	if (grace_reading(&cells_grace))
 		panic("cells_lock inside a cells read section: a grace-period wait would never end");
-	while (__atomic_test_and_set(&lk.locked, __ATOMIC_ACQUIRE))
+	/* Waiting here is a safe point when no other spinlock is held: the
+	 * holder may be a swap that pauses the other CPUs. */
+	while (__atomic_test_and_set(&lk.locked, __ATOMIC_ACQUIRE)) {
+		pause_point();
 		__builtin_ia32_pause();
+	}
 	spin_note_locked();
 	__atomic_store_n(&lk.owner, hal_cpu_id(), __ATOMIC_RELAXED);
 	lk.depth = 1;
@@ -107,8 +112,10 @@ void cells_index_remove(struct cell *c)
 void cells_for_each(void (*fn)(struct cell *c, void *arg), void *arg)
 {
 	cells_assert_locked("cells_for_each");
-	for (struct cell *c = index_head; c; c = c->index_next)
+	for (struct cell *c = index_head, *next; c; c = next) {
+		next = c->index_next; /* fn may free c */
 		fn(c, arg);
+	}
 }
 
 /* A builtin cell's sections are sorted by address (nano_core.c): a binary

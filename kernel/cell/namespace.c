@@ -3,7 +3,7 @@
  * namespace: adding a cell whose exports clash is refused whole. Every
  * change and every walk holds the cells lock (cell.h); adding a cell also
  * publishes it to the address index, removing unpublishes it. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "heap.h"
 #include "load.h"
 #include "panic.h"

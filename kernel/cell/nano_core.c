@@ -9,7 +9,7 @@
  * and turned into cells. The exports (export.h) become the cells' exported
  * symbols, each in the cell whose section holds it. The image's .eh_frame
  * is handed to the unwinder from the same image. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "export.h"
 #include "heap.h"
 #include "load.h"

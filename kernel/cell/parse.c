@@ -9,7 +9,7 @@
  * depends on where the cell lands and what it links to (undefined,
  * duplicate or kernel-only symbols, relocation overflow, memory). The host
  * tool `cellinfo --check` runs this very code (tools/CMakeLists.txt). */
-#include "diag.h"
+#include "cell_diag.h"
 #include "elf.h"
 #include "reloc.h"
 #include "unwind.h"

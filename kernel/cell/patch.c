@@ -5,7 +5,7 @@
  * Takes the cells lock. Precondition: no CPU runs the patched bytes (the
  * swap pauses the others). */
 #include "cell.h"
-#include "diag.h"
+#include "cell_diag.h"
 #include "export.h"
 #include "mm.h"
 #include "mm_code.h"

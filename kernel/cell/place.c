@@ -2,7 +2,7 @@
  * per-cell regions (text, rodata, data; DESIGN.md §3), map each region
  * writable, and copy the section contents in. The rodata region also holds
  * the cell's GOT. Regions are remapped RX/R when the cell is committed. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "heap.h"
 #include "load.h"
 #include "reloc.h"

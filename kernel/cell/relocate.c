@@ -2,7 +2,7 @@
  * record each one that crosses into another cell as a dependency edge
  * (DESIGN.md §3: exact, none missing, none extra). Relocations of sections
  * that are not loaded (debug information) are skipped. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "heap.h"
 #include "load.h"
 #include "reloc.h"

@@ -3,7 +3,7 @@
  * looked up in the namespace (then its parents), subject to the privilege
  * rule that an app cell links only to app-visible symbols. Also builds the
  * cell's table of exported symbols. */
-#include "diag.h"
+#include "cell_diag.h"
 #include "heap.h"
 #include "load.h"
 

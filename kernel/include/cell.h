@@ -28,19 +28,28 @@
 
 enum cell_class { CELL_KERNEL = 1, CELL_APP = 2 };
 
+/* A replacement (e.g. the next version of a library, meant to be swapped
+ * in) is loaded only by name or by a swap, never to provide a symbol
+ * another cell needs: that stays the job of the cell it replaces, so two
+ * versions exporting the same names are not ambiguous. */
+#define CELL_FLAG_REPLACEMENT 1u
+
 struct cell_info_record {
 	uint32_t magic;
 	uint32_t class; /* enum cell_class */
 	uint32_t version;
-	uint32_t reserved;
+	uint32_t flags; /* CELL_FLAG_* */
 	char name[CELL_NAME_MAX];
 };
 _Static_assert(sizeof(struct cell_info_record) == 64, "the record layout is part of the object format");
 
 /* In exactly one file of each cell: CELL_INFO("hello", CELL_APP, 1); */
-#define CELL_INFO(cell_name, cls, ver)                                              \
+#define CELL_INFO(cell_name, cls, ver) CELL_INFO_FLAGS(cell_name, cls, ver, 0)
+/* A replacement: CELL_INFO_REPLACEMENT("libfoo_v2", CELL_APP, 2); */
+#define CELL_INFO_REPLACEMENT(cell_name, cls, ver) CELL_INFO_FLAGS(cell_name, cls, ver, CELL_FLAG_REPLACEMENT)
+#define CELL_INFO_FLAGS(cell_name, cls, ver, fl)                                     \
 	__attribute__((used, section(CELL_INFO_SECTION), aligned(8))) static const   \
-	struct cell_info_record theseus_cell_info = { CELL_INFO_MAGIC, (cls), (ver), 0, cell_name }
+	struct cell_info_record theseus_cell_info = { CELL_INFO_MAGIC, (cls), (ver), (fl), cell_name }
 
 /* --- the app entry: what `spawn` runs -------------------------------------
  * An app cell declares the one function a task may start at with

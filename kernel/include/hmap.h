@@ -30,6 +30,9 @@ void hmap_destroy(struct hmap *m) NONNULL(1);
 err_t hmap_insert(struct hmap *m, const char *key, void *value) NONNULL(1, 2) MUST_USE;
 /* Inserts or replaces; the old value (or NULL) goes to *old when old != NULL. */
 err_t hmap_put(struct hmap *m, const char *key, void *value, void **old) NONNULL(1, 2) MUST_USE;
+/* Makes room so that the next n inserts of absent keys cannot fail
+ * (E_NOMEM, the map unchanged, if it cannot). */
+err_t hmap_reserve(struct hmap *m, size_t n) NONNULL(1) MUST_USE;
 void *hmap_get(const struct hmap *m, const char *key) NONNULL(1, 2);
 bool hmap_contains(const struct hmap *m, const char *key) NONNULL(1, 2);
 /* Removes key; returns its value or NULL. */

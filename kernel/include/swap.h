@@ -68,6 +68,7 @@ struct swap_object {
 
 enum swap_flags {
 	SWAP_KEEP_OLD = 1u << 0, /* cache the old cells' objects for swap_back */
+	SWAP_FRESH = 1u << 1,    /* no state transfer: the new cells start as loaded (a reload) */
 };
 
 struct swap_spec {
@@ -117,6 +118,10 @@ err_t swap_back(struct namespace *ns, struct swap_result *res) MUST_USE NONNULL(
  * a swap (fault recovery, stage 4): state is not transferred, the new cell
  * starts as loaded. */
 err_t swap_reload(struct cell *c, struct swap_result *res) MUST_USE NONNULL(1, 2);
+
+/* Fault injection for tests: the n-th site write of the next swap fails
+ * as a HAL refusal would (0: none), so stage 3 must undo what it wrote. */
+void swap_inject_write_failure(unsigned n);
 
 /* --- retired cells (retire.c) ---------------------------------------------------
  * Old cells a swap took out of their namespace but could not free at once:

@@ -10,34 +10,49 @@
 #include "mm_internal.h"
 #include "panic.h"
 
-err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size_t len)
+/* Writes through a temporary RW alias of m's frames (prot is what m must
+ * be: the live mapping, never a copy or a made-up struct). */
+static err_t patch_through_alias(struct mapped_pages *m, unsigned prot, size_t off, const void *src, size_t len,
+				 const char *who)
 {
-	if (m->m.pages.count == 0)
+	if (m->pages.count == 0)
 		return E_EMPTY;
 	if (len == 0)
 		return E_INVAL;
-	if (off > mp_size(&m->m) || len > mp_size(&m->m) - off)
+	if (off > mp_size(m) || len > mp_size(m) - off)
 		return E_RANGE;
-	/* Only code the kernel mapped: the live, executable mapping of its
-	 * frames, never a copy that outlived it or a struct made up to name
-	 * someone else's frames. */
-	if (m->m.prot != HAL_PROT_RX)
+	/* Only memory the kernel mapped: the live mapping of its frames, never
+	 * a copy that outlived it or a struct made up to name someone else's
+	 * frames. */
+	if (m->prot != prot)
 		return E_INVAL;
-	if (!mp_is_live(&m->m, "mp_patch_code"))
+	if (!mp_is_live(m, who))
 		return E_STALE;
 	size_t first = off / PAGE_SIZE, count = (off + len - 1) / PAGE_SIZE - first + 1;
 	struct allocated_pages alias PAGES_AUTO = { 0 };
 	err_t e = pages_alloc(count, &alias);
 	if (e)
 		return e;
-	if (!hal_map(alias.start, m->m.frames.start + first * PAGE_SIZE, count * PAGE_SIZE, HAL_PROT_RW))
+	if (!hal_map(alias.start, m->frames.start + first * PAGE_SIZE, count * PAGE_SIZE, HAL_PROT_RW))
 		return E_HAL;
 	memcpy((void *)(alias.start + off % PAGE_SIZE), src, len);
 	if (!hal_unmap(alias.start, count * PAGE_SIZE))
-		panic("mp_patch_code: HAL could not unmap the alias %#lx+%zu", (unsigned long)alias.start,
+		panic("%s: HAL could not unmap the alias %#lx+%zu", who, (unsigned long)alias.start,
 		      count * PAGE_SIZE);
-	hal_code_patched((const void *)(mp_start(&m->m) + off), len);
 	return E_OK;
+}
+
+err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size_t len)
+{
+	err_t e = patch_through_alias(&m->m, HAL_PROT_RX, off, src, len, "mp_patch_code");
+	if (!e)
+		hal_code_patched((const void *)(mp_start(&m->m) + off), len);
+	return e;
+}
+
+err_t mp_patch_readonly(struct mapped_pages *m, size_t off, const void *src, size_t len)
+{
+	return patch_through_alias(m, HAL_PROT_R, off, src, len, "mp_patch_readonly");
 }
 
 /* Not exported: cells patch code through cell_text_patch, which finds the

@@ -19,4 +19,8 @@
  * Kernel only (not exported): cells patch through cell_text_patch. */
 err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
 
+/* The same for a read-only mapping (a cell's rodata: its GOT, tables of
+ * pointers a swap redirects); it stays read-only, nothing is announced. */
+err_t mp_patch_readonly(struct mapped_pages *m, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
+
 #endif

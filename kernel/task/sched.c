@@ -8,8 +8,10 @@
 #include "hal_time.h"
 #include "heap.h"
 #include "panic.h"
+#include "pause.h"
 #include "scheduler.h"
 #include "task_internal.h"
+#include "task_pause.h"
 
 /* --- the import table of the active scheduler cell ------------------------- */
 #define X_NAME(name, ret, args) #name,
@@ -200,6 +202,7 @@ static bool on_tick(struct hal_regs *interrupted)
 	struct cpu *c = cpu_this();
 	if (!__atomic_load_n(&c->online, __ATOMIC_ACQUIRE))
 		return false;
+	pause_point(); /* the interrupted code held no spinlock: a safe point */
 	wake_sleepers(c);
 	if (c->idle_every_tick)
 		__atomic_store_n(&c->idle_wanted, true, __ATOMIC_RELEASE);
@@ -211,6 +214,31 @@ static bool on_tick(struct hal_regs *interrupted)
 		return task_kill_interrupted(interrupted);
 	return false;
 }
+
+/* --- holding the other CPUs (task_pause.h) ----------------------------------- */
+err_t tasks_pause_others(uint64_t timeout_ns)
+{
+	if (hal_irq_enabled())
+		panic("tasks_pause_others with interrupts on: this CPU could be asked to pause itself");
+	uint32_t mask = 0;
+	for (unsigned id = 0; id < ncpus; id++)
+		if (id != hal_cpu_id() && __atomic_load_n(&cpus[id].online, __ATOMIC_ACQUIRE))
+			mask |= 1u << id;
+	if (!mask)
+		return E_OK;
+	pause_request(mask);
+	for (unsigned id = 0; id < ncpus; id++)
+		if (mask & (1u << id))
+			hal_cpu_wake(id); /* an idle CPU stops in its loop; a busy one at its next tick */
+	unsigned late;
+	err_t e = pause_wait(timeout_ns, &late);
+	if (e)
+		kprintf("theseus: cpu %u did not reach a safe point in %llu ms\n", late,
+			(unsigned long long)(timeout_ns / 1000000));
+	return e;
+}
+
+void tasks_resume_others(void) { pause_release(); }
 
 /* --- CPUs ---------------------------------------------------------------------- */
 static unsigned tick_hz;
@@ -273,9 +301,11 @@ static void idle_until(bool (*done)(void *), void *arg)
 {
 	struct cpu *c = cpu_this();
 	__atomic_store_n(&c->idle_waits, done != NULL, __ATOMIC_RELEASE);
-	while (!(done && done(arg)) && !__atomic_load_n(&stopping, __ATOMIC_ACQUIRE))
-		if (!idle_turn(c) && !(done && done(arg)))
+	while (!(done && done(arg)) && !__atomic_load_n(&stopping, __ATOMIC_ACQUIRE)) {
+		pause_point();
+		if (!idle_turn(c) && !(done && done(arg)) && !pause_wanted())
 			hal_cpu_halt();
+	}
 	__atomic_store_n(&c->idle_waits, false, __ATOMIC_RELEASE);
 }
 

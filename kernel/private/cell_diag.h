@@ -1,4 +1,6 @@
-/* Filling loader diagnostics; private to kernel/cell. */
+/* floor: cell */
+/* Filling loader diagnostics (kernel/cell, and the swap that reports in
+ * the same form); private to the nano_core. */
 #ifndef CELL_DIAG_H
 #define CELL_DIAG_H
 #include "cell.h"

@@ -1,0 +1,152 @@
+/* Stage 3 of a swap: with the other CPUs held at a safe point (and the
+ * cells lock), the old cells' state goes to the new ones (the transfer
+ * function, or copies of same-named data objects), every dependent site is
+ * rewritten, the edges move, and import tables learn their new provider.
+ * Only the sites and edges touch what others see, and the sites are undone
+ * if one write fails, so a failure here leaves the system as it was. */
+#include "cell_diag.h"
+#include "export.h"
+#include "hal_time.h"
+#include "panic.h"
+#include "swap_internal.h"
+#include "task_pause.h"
+
+static unsigned inject_at, writes; /* cells lock */
+
+void swap_inject_write_failure(unsigned n)
+{
+	CELLS_GUARD();
+	inject_at = n;
+	writes = 0;
+}
+
+/* A section of the new cells with the name of old section s. */
+static const struct cell_section *new_section(const struct swap_txn *x, const struct cell_section *s, size_t off)
+{
+	for (size_t i = 0; i < x->n_new; i++)
+		for (size_t k = 0; k < x->new[i]->n_sections; k++) {
+			const struct cell_section *n = &x->new[i]->sections[k];
+			if (!strcmp(n->name, s->name) && off < MAX(n->size, 1))
+				return n;
+		}
+	return NULL;
+}
+
+/* A copied object's words that point into an old cell point into the
+ * same-named section of the new cells; one with no counterpart refuses the
+ * swap (its data would keep using the old cell's code or data). */
+static err_t translate(struct swap_txn *x, const struct swap_copy *cp)
+{
+	for (size_t off = (8 - cp->to % 8) % 8; off + 8 <= cp->size; off += 8) {
+		uintptr_t v;
+		memcpy(&v, (const void *)(cp->to + off), sizeof v);
+		const struct cell_section *s = cell_section_at(v);
+		if (!s || !swap_is_old(x, s->cell))
+			continue;
+		const struct cell_section *n = new_section(x, s, v - s->addr);
+		if (!n) {
+			uint64_t o = off;
+			strlcpy(x->res->diag.cell, cp->to_cell->name, sizeof x->res->diag.cell);
+			return diag_set(&x->res->diag, E_INCOMPATIBLE, NULL, cp->name, &o,
+					"the old value points into %s:%s, which the new cells do not have; name a "
+					"transfer function", s->cell->name, s->name);
+		}
+		v = n->addr + (v - s->addr);
+		memcpy((void *)(cp->to + off), &v, sizeof v);
+	}
+	return E_OK;
+}
+
+static err_t transfer_state(struct swap_txn *x)
+{
+	if (x->transfer) {
+		struct swap_transfer view = { x };
+		int64_t r = x->transfer(&view);
+		if (r)
+			return diag_set(&x->res->diag, E_FAILED, NULL, x->spec->transfer, NULL,
+					"the transfer function refused the swap (returned %lld)", (long long)r);
+		return E_OK;
+	}
+	for (size_t i = 0; i < x->n_copies; i++) {
+		const struct swap_copy *cp = &x->copies[i];
+		memcpy((void *)cp->to, (const void *)cp->from, cp->size); /* the new cell's data is writable */
+		err_t e = translate(x, cp);
+		if (e)
+			return e;
+		x->res->copied++;
+	}
+	return E_OK;
+}
+
+/* Writes each site that still holds what its relocation wrote; on a
+ * failure, puts back the ones written. */
+static err_t rewrite_sites(struct swap_txn *x)
+{
+	for (size_t i = 0; i < x->n_sites; i++) {
+		struct swap_site *s = &x->sites[i];
+		if (memcmp((const void *)s->site.addr, s->original, s->site.len)) {
+			x->sites_left_alone++; /* the program stored its own value there since */
+			continue;
+		}
+		err_t e = inject_at && ++writes == inject_at ? E_HAL : cell_write(s->site.cell, s->site.addr,
+										      s->site.next, s->site.len);
+		if (e) {
+			uint64_t off = s->edge->offset;
+			strlcpy(x->res->diag.cell, s->site.cell->name, sizeof x->res->diag.cell);
+			diag_set(&x->res->diag, e, s->edge->from->name, s->to->name, &off, "cannot rewrite the site%s",
+				 inject_at && writes == inject_at ? " (injected failure)" : "");
+			while (i--)
+				if (x->sites[i].written && cell_write(x->sites[i].site.cell, x->sites[i].site.addr,
+								      x->sites[i].original, x->sites[i].site.len))
+					panic("swap: cannot put back the site at %#lx", (unsigned long)x->sites[i].site.addr);
+			return e;
+		}
+		s->written = true;
+		x->res->sites++;
+	}
+	return E_OK;
+}
+
+static void move_edges(struct swap_txn *x)
+{
+	for (size_t i = 0; i < x->n_sites; i++)
+		edge_move(x->sites[i].edge, x->sites[i].to);
+	x->res->edges = x->n_sites;
+	import_tables_refresh();
+}
+
+err_t swap_redirect(struct swap_txn *x)
+{
+	err_t e = tasks_pause_others(SWAP_PAUSE_TIMEOUT_NS);
+	if (e)
+		return diag_set(&x->res->diag, e, NULL, NULL, NULL, "the other CPUs did not reach a safe point");
+	uint64_t held = hal_time_ns();
+	e = transfer_state(x);
+	if (!e)
+		e = rewrite_sites(x);
+	if (!e)
+		move_edges(x);
+	x->res->times.pause_ns = hal_time_ns() - held;
+	tasks_resume_others();
+	inject_at = 0; /* one swap only */
+	return e;
+}
+
+/* --- what a transfer function sees ------------------------------------------------ */
+
+const void *swap_old_object(const struct swap_transfer *from, const char *name, size_t *size)
+{
+	const struct swap_txn *x = from->x;
+	for (size_t i = 0; i < x->n_old; i++) {
+		struct cell_data_object o;
+		if (cell_data_object(x->old[i], name, &o)) {
+			*size = o.size;
+			return (const void *)o.addr;
+		}
+	}
+	*size = 0;
+	return NULL;
+}
+
+EXPORT_APP(swap_old_object); /* any cell may carry its state over */
+EXPORT_KERNEL(swap_inject_write_failure);
