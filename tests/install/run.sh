@@ -58,6 +58,20 @@ done
 [ -x "$(pkg-config --variable=nanotable theseus-fixture)" ] || fail "theseus-fixture: nanotable is not a program"
 [ -d "$(pkg-config --variable=cellsdir theseus-fixture)" ] || fail "theseus-fixture: cellsdir is not a directory"
 
+# A cell compiled with theseus-cell's flags alone (a cells' shared header
+# too) passes the installed checker and loads and runs in the installed
+# simulator.
+mkdir "$dir/cells"
+cp "$prefix"/share/theseus/cells/*.o "$dir/cells/"
+printf '%s\n' '#include "cell.h"' '#include "runqueue/runqueue.h"' 'CELL_INFO("pc_cell", CELL_KERNEL, 1);' \
+	'int pc_cell_value(int x) { return x * 7; }' >"$dir/pc_cell.c"
+# shellcheck disable=SC2046 # pkg-config's words are separate flags
+cc $(pkg-config --cflags theseus-cell) -c "$dir/pc_cell.c" -o "$dir/cells/pc_cell.o" ||
+	fail "a cell does not compile with pkg-config --cflags theseus-cell"
+"$prefix/bin/cellinfo" --check "$dir/cells/pc_cell.o" >/dev/null || fail "the installed cellinfo refuses the cell"
+"$prefix/bin/theseus" --cells "$dir/cells" -c "load pc_cell; call pc_cell_value 6" >"$dir/sim.txt" 2>&1
+grep -q "pc_cell_value returned 42 " "$dir/sim.txt" || { cat "$dir/sim.txt"; fail "pc_cell_value 6 did not return 42"; }
+
 # The installed simulator's cells are the installed ones: one removed there is gone.
 rm "$prefix/share/theseus/cells/hello.o"
 "$prefix/bin/theseus" -c "load hello" >"$dir/sim.txt" 2>&1
