@@ -15,6 +15,7 @@ struct swap_words {
 	const char *transfer;
 	unsigned flags;
 	bool back;
+	unsigned fail_at_write; /* fault injection: the n-th site write fails */
 };
 
 /* OLD=NEW (NEW a cell image), OLD= (removed), =NEW (added). */
@@ -57,11 +58,19 @@ static bool parse(const struct shell_args *a, struct swap_words *s, char names[]
 				return false;
 			}
 			s->transfer = a->argv[i];
+		} else if (!strcmp(w, "--fail-at-write")) {
+			uint64_t n = 0;
+			if (i + 1 == a->argc || !str_to_u64(a->argv[i + 1], &n) || n == 0 || n > 1000000) {
+				shell_error("swap", "--fail-at-write needs a write number from 1");
+				return false;
+			}
+			s->fail_at_write = (unsigned)n;
+			i++;
 		} else if (!parse_pair(w, s, names)) {
 			return false;
 		}
 	}
-	if (s->back && (s->n_old || s->n_new || s->transfer || s->flags)) {
+	if (s->back && (s->n_old || s->n_new || s->transfer || s->flags || s->fail_at_write)) {
 		shell_error("swap", "--back takes nothing else");
 		return false;
 	}
@@ -97,6 +106,8 @@ bool cmd_swap(struct shell *sh, const struct shell_args *a)
 	if (s.back) {
 		e = swap_back(ns_root(), res);
 	} else {
+		if (s.fail_at_write)
+			swap_inject_write_failure(s.fail_at_write);
 		struct swap_spec spec = { ns_root(), s.old, s.n_old, s.new, s.n_new, s.transfer, s.flags };
 		e = swap_cells(&spec, res);
 	}

@@ -18,6 +18,7 @@ CELL_INFO("shell", CELL_KERNEL, 1);
 static bool cmd_help(struct shell *sh, const struct shell_args *a);
 static bool cmd_exit(struct shell *sh, const struct shell_args *a);
 static bool cmd_wx(struct shell *sh, const struct shell_args *a);
+static bool cmd_mem(struct shell *sh, const struct shell_args *a);
 
 /* The help of spawn and call names the default stack size. */
 _Static_assert(TASK_STACK_DEFAULT == 64 * 1024, "update \"default 64K\" in the help of spawn and call");
@@ -30,14 +31,14 @@ static const struct shell_cmd shell_cmds[] = {
 	{ "syms", "<cell>", 1, 1, cmd_syms, "list the symbols a cell exports" },
 	{ "sections", "<cell>", 1, 1, cmd_sections, "list a cell's sections: address, size, kind, name" },
 	{ "nano", "", 0, 0, cmd_nano, "show how much of the nano_core's code and data its builtin cells hold" },
-	{ "deps", "<cell> [--rev]", 1, 2, cmd_deps,
+	{ "deps", "<cell> [--rev [--bytes]]", 1, 3, cmd_deps,
 	  "list a cell's dependency edges (--rev: the edges into it)" },
 	{ "load", "<cell>", 1, 1, cmd_load, "load a cell image, and the images it needs" },
 	{ "unload", "<cell>", 1, 1, cmd_unload, "unload a cell nothing depends on" },
 	{ "call", "[--long] [--stack SIZE] <symbol> [args...]", 1, 4 + DYNCALL_MAX_ARGS, cmd_call,
 	  "call a function with integer or \"string\" arguments in a task (--long: 64-bit result;"
 	  " --stack: its stack, default 64K)" },
-	{ "swap", "OLD=NEW [OLD=NEW...] [--transfer SYM] [--keep-old] | --back", 1, SHELL_MAX_WORDS - 1, cmd_swap,
+	{ "swap", "OLD=NEW [OLD=NEW...] [--transfer SYM] [--keep-old] [--fail-at-write N] | --back", 1, SHELL_MAX_WORDS - 1, cmd_swap,
 	  "replace loaded cells by cell images, live (OLD= removes, =NEW adds)" },
 	{ "ps", "", 0, 0, cmd_ps, "list the tasks" },
 	{ "kill", "<id>", 1, 1, cmd_kill, "make a task unwind and end, releasing what it holds" },
@@ -46,6 +47,7 @@ static const struct shell_cmd shell_cmds[] = {
 	  "run an app cell's APP_ENTRY as a task given the integers (--stack: its stack, default 64K)" },
 	{ "join", "<id>", 1, 1, cmd_join, "wait for a task to end and show its exit value" },
 	{ "sched", "", 0, 0, cmd_sched, "name the scheduler cell and its policy" },
+	{ "mem", "", 0, 0, cmd_mem, "show free frames and pages and the heap's live blocks (after trimming it)" },
 	{ "wx", "[--list]", 0, 1, cmd_wx,
 	  "walk every mapping: count writable+executable pages and aliases of frames (--list: every range)" },
 	{ "exit", "[status]", 0, 1, cmd_exit,
@@ -84,6 +86,20 @@ static bool cmd_exit(struct shell *sh, const struct shell_args *a)
 	}
 	sh->exiting = true;
 	sh->exit_status = (int)status;
+	return true;
+}
+
+/* Counters that a refused change must leave as they were (tests compare
+ * them); empty slabs go back first, as they are the heap's cache. */
+static bool cmd_mem(struct shell *sh, const struct shell_args *a)
+{
+	(void)sh;
+	(void)a;
+	heap_trim();
+	struct heap_stats hs;
+	heap_stats(&hs);
+	kprintf("memory: %zu of %zu frames free, %zu pages free, heap %zu blocks %zu bytes live\n",
+		frames_free_count(), frames_total(), pages_free_count(), hs.live_blocks, hs.live_bytes);
 	return true;
 }
 

@@ -207,6 +207,26 @@ err_t cell_write(struct cell *c, uintptr_t addr, const void *src, size_t len)
 	return E_OK;
 }
 
+err_t cell_window_open(struct cell *c, uintptr_t addr, struct mm_window *w)
+{
+	cells_assert_locked("cell_window_open");
+	*w = (struct mm_window){ 0 };
+	const struct mapped_pages *m[] = { &c->text.m, &c->rodata };
+	for (size_t r = 0; r < ARRAY_LEN(m) && !c->builtin; r++)
+		if (m[r]->pages.count && addr >= mp_start(m[r]) && addr - mp_start(m[r]) < mp_size(m[r]))
+			return mp_window_open(m[r], w);
+	return E_OK; /* data, or the nano_core's data: written in place */
+}
+
+err_t cell_window_write(struct cell *c, struct mm_window *w, uintptr_t addr, const void *src, size_t len)
+{
+	if (!w->m)
+		return cell_write(c, addr, src, len);
+	if (addr < mp_start(w->m))
+		return E_RANGE;
+	return mp_window_write(w, addr - mp_start(w->m), src, len);
+}
+
 err_t edge_site(const struct dep_edge *e, const struct cell_symbol *to, struct edge_site *out)
 {
 	*out = (struct edge_site){ .cell = e->from->cell };

@@ -50,9 +50,10 @@ struct swap_transfer_record {
 };
 _Static_assert(sizeof(struct swap_transfer_record) == 16, "the record layout is part of the object format");
 
-/* In the file of a new cell that defines fn: SWAP_TRANSFER(fn); checks fn's
- * type at compile time and leaves a record, so a swap calls only a function
- * whose type was checked, never whatever a name resolves to. */
+/* In the file of a new cell that defines fn (exported, not static: a swap
+ * names it): SWAP_TRANSFER(fn); checks fn's type at compile time and leaves
+ * a record, so a swap calls only a function whose type was checked, never
+ * whatever a name resolves to. */
 #define SWAP_TRANSFER(fn)                                                                          \
 	_Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)), swap_transfer_fn *),     \
 		       "transfer function " #fn " must be int64_t " #fn "(const struct swap_transfer *)"); \
@@ -110,8 +111,8 @@ struct swap_result {
 err_t swap_cells(const struct swap_spec *spec, struct swap_result *res) MUST_USE NONNULL(1, 2);
 
 /* Swaps back the cells of the last SWAP_KEEP_OLD swap in ns: its new cells
- * (those still loaded) for the cached old objects. E_NOTFOUND when nothing
- * is cached. */
+ * (all must still be loaded) for the cached old objects, and spends the
+ * cache. E_NOTFOUND when nothing is cached for ns. */
 err_t swap_back(struct namespace *ns, struct swap_result *res) MUST_USE NONNULL(1, 2);
 
 /* Reloads c from the object it was loaded from, at a new address, through

@@ -274,3 +274,4 @@ EXPORT_APP(kfree);
 EXPORT_APP(kstrdup);
 EXPORT_APP(kstrndup);
 EXPORT_KERNEL(heap_stats);
+EXPORT_KERNEL(heap_trim);

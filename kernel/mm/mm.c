@@ -21,6 +21,7 @@ void mm_fini(void)
 }
 
 EXPORT_KERNEL(frames_alloc);
+EXPORT_KERNEL(frames_total);
 EXPORT_KERNEL(frames_free);
 EXPORT_KERNEL(pages_alloc);
 EXPORT_KERNEL(pages_alloc_aligned);

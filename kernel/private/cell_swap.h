@@ -5,6 +5,7 @@
 #ifndef KERNEL_PRIVATE_CELL_SWAP_H
 #define KERNEL_PRIVATE_CELL_SWAP_H
 #include "cell.h"
+#include "mm_code.h"
 
 /* Moves c, which is in a namespace, into ns (the swap's commit): its
  * exports leave the old map and join ns's. The caller has checked that they
@@ -49,6 +50,13 @@ bool cell_data_object(const struct cell *c, const char *name, struct cell_data_o
  * through mp_patch_readonly (both keep W^X), data directly; for a builtin
  * cell only its data. E_RANGE if addr is not c's. */
 err_t cell_write(struct cell *c, uintptr_t addr, const void *src, size_t len) MUST_USE NONNULL(1, 3);
+
+/* For many writes into c with one map: a window onto the region of c
+ * holding addr when it is text or rodata (mm_code.h); for data w->m stays
+ * NULL and cell_window_write writes in place. Close with mp_window_close. */
+err_t cell_window_open(struct cell *c, uintptr_t addr, struct mm_window *w) MUST_USE NONNULL(1, 3);
+err_t cell_window_write(struct cell *c, struct mm_window *w, uintptr_t addr, const void *src, size_t len)
+	MUST_USE NONNULL(1, 2, 4);
 
 /* What redirecting edge e to symbol to writes: the relocation site (or,
  * for a GOT-relative one, the GOT slot it reads), its bytes now and next.

@@ -23,4 +23,19 @@ err_t mp_patch_code(struct mapped_pages_rx *m, size_t off, const void *src, size
  * pointers a swap redirects); it stays read-only, nothing is announced. */
 err_t mp_patch_readonly(struct mapped_pages *m, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
 
+/* A window: a writable, non-executable alias of all of m's frames (m the
+ * live R or RX mapping: E_INVAL, E_STALE otherwise), for many writes with
+ * one map and one unmap. Writes into an executable mapping are announced
+ * with hal_code_patched one by one. The window must be closed before m is
+ * unmapped or remapped. */
+struct mm_window {
+	const struct mapped_pages *m;
+	struct allocated_pages alias;
+};
+err_t mp_window_open(const struct mapped_pages *m, struct mm_window *w) MUST_USE NONNULL(1, 2);
+/* Copies len bytes to offset off of m, through the window. */
+err_t mp_window_write(struct mm_window *w, size_t off, const void *src, size_t len) MUST_USE NONNULL(1, 3);
+/* Removes the alias; a closed or never opened window is left as it is. */
+void mp_window_close(struct mm_window *w) NONNULL(1);
+
 #endif

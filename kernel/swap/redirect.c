@@ -7,6 +7,7 @@
 #include "cell_diag.h"
 #include "export.h"
 #include "hal_time.h"
+#include "heap.h"
 #include "panic.h"
 #include "swap_internal.h"
 #include "task_pause.h"
@@ -78,6 +79,46 @@ static err_t transfer_state(struct swap_txn *x)
 	return E_OK;
 }
 
+/* Before the pause: one window per region written (a map each), so the
+ * pause itself holds only stores. Sites in data share one closed window. */
+static err_t open_windows(struct swap_txn *x)
+{
+	if (!x->n_sites)
+		return E_OK;
+	if (!(x->windows = kzalloc(x->n_sites * sizeof *x->windows)))
+		return E_NOMEM;
+	for (size_t i = 0; i < x->n_sites; i++) {
+		struct swap_site *s = &x->sites[i];
+		struct mm_window w;
+		err_t e = cell_window_open(s->site.cell, s->site.addr, &w);
+		if (e)
+			return e;
+		size_t k = 0;
+		while (k < x->n_windows && x->windows[k].m != w.m)
+			k++;
+		if (k == x->n_windows)
+			x->windows[x->n_windows++] = w;
+		else
+			mp_window_close(&w); /* that region has its window already */
+		s->window = k;
+	}
+	return E_OK;
+}
+
+static void close_windows(struct swap_txn *x)
+{
+	for (size_t i = 0; i < x->n_windows; i++)
+		mp_window_close(&x->windows[i]);
+	kfree(x->windows);
+	x->windows = NULL;
+	x->n_windows = 0;
+}
+
+static err_t write_site(struct swap_txn *x, struct swap_site *s, const uint8_t *bytes)
+{
+	return cell_window_write(s->site.cell, &x->windows[s->window], s->site.addr, bytes, s->site.len);
+}
+
 /* Writes each site that still holds what its relocation wrote; on a
  * failure, puts back the ones written. */
 static err_t rewrite_sites(struct swap_txn *x)
@@ -88,16 +129,14 @@ static err_t rewrite_sites(struct swap_txn *x)
 			x->sites_left_alone++; /* the program stored its own value there since */
 			continue;
 		}
-		err_t e = inject_at && ++writes == inject_at ? E_HAL : cell_write(s->site.cell, s->site.addr,
-										      s->site.next, s->site.len);
+		err_t e = inject_at && ++writes == inject_at ? E_HAL : write_site(x, s, s->site.next);
 		if (e) {
 			uint64_t off = s->edge->offset;
 			strlcpy(x->res->diag.cell, s->site.cell->name, sizeof x->res->diag.cell);
 			diag_set(&x->res->diag, e, s->edge->from->name, s->to->name, &off, "cannot rewrite the site%s",
 				 inject_at && writes == inject_at ? " (injected failure)" : "");
 			while (i--)
-				if (x->sites[i].written && cell_write(x->sites[i].site.cell, x->sites[i].site.addr,
-								      x->sites[i].original, x->sites[i].site.len))
+				if (x->sites[i].written && write_site(x, &x->sites[i], x->sites[i].original))
 					panic("swap: cannot put back the site at %#lx", (unsigned long)x->sites[i].site.addr);
 			return e;
 		}
@@ -117,9 +156,15 @@ static void move_edges(struct swap_txn *x)
 
 err_t swap_redirect(struct swap_txn *x)
 {
-	err_t e = tasks_pause_others(SWAP_PAUSE_TIMEOUT_NS);
-	if (e)
+	err_t e = open_windows(x);
+	if (e) {
+		close_windows(x);
+		return diag_set(&x->res->diag, e, NULL, NULL, NULL, "cannot map the sites writable");
+	}
+	if ((e = tasks_pause_others(SWAP_PAUSE_TIMEOUT_NS))) {
+		close_windows(x);
 		return diag_set(&x->res->diag, e, NULL, NULL, NULL, "the other CPUs did not reach a safe point");
+	}
 	uint64_t held = hal_time_ns();
 	e = transfer_state(x);
 	if (!e)
@@ -128,6 +173,7 @@ err_t swap_redirect(struct swap_txn *x)
 		move_edges(x);
 	x->res->times.pause_ns = hal_time_ns() - held;
 	tasks_resume_others();
+	close_windows(x);
 	inject_at = 0; /* one swap only */
 	return e;
 }

@@ -57,7 +57,7 @@ static err_t find_old(struct swap_txn *x)
 		if (!c)
 			return diag_set(d, E_NOTFOUND, NULL, NULL, NULL, "no such cell in namespace %s", spec->ns->name);
 		if (c->builtin)
-			return diag_set(d, E_INVAL, NULL, NULL, NULL, "part of the nano_core image; it cannot be swapped");
+			return diag_set(d, E_INVAL, NULL, NULL, NULL, "part of the nano_core image. It cannot be swapped");
 		if (swap_is_old(x, c))
 			return diag_set(d, E_INVAL, NULL, NULL, NULL, "named twice");
 		x->old[x->n_old++] = c;
@@ -100,7 +100,7 @@ static void verify_edge(struct swap_txn *x, struct dep_edge *e)
 	const char *sec = e->from->name, *sym = e->sym->name;
 	bool user_is_new = user->ns == x->staging;
 	if (!to) {
-		swap_problem(x, E_UNDEF_SYMBOL, user, sec, sym, "%s of %s; no new cell exports it", user_is_new ?
+		swap_problem(x, E_UNDEF_SYMBOL, user, sec, sym, "%s %s; no new cell exports it", user_is_new ?
 			     "only exported by the old cell" : "used from the old cell", was->name);
 		return;
 	}

@@ -15,6 +15,7 @@ struct swap_site {
 	const struct cell_symbol *to;
 	struct edge_site site;
 	uint8_t original[8]; /* what the relocation wrote: the site is rewritten only if it still holds it */
+	size_t window;       /* index into swap_txn.windows: opened before the pause */
 	bool written;
 };
 
@@ -40,6 +41,8 @@ struct swap_txn {
 	struct namespace *staging;
 	struct swap_site *sites;
 	size_t n_sites;
+	struct mm_window *windows; /* one per (cell, text or rodata) written, and one for data */
+	size_t n_windows;
 	struct swap_copy *copies;
 	size_t n_copies;
 	swap_transfer_fn *transfer;

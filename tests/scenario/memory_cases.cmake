@@ -25,3 +25,14 @@ if(VALGRIND)
 		${SIM} ${PATCH_SCRIPT})
 	set_tests_properties(valgrind.scenario_patch_live_text PROPERTIES LABELS valgrind)
 endif()
+
+# Swapping a cell, hosted and under memcheck (SWAP_*, tests/CMakeLists.txt).
+scenario(swap_refusals_then_swap_and_back 0 ${SWAP_MATCHES} -- ${SIM} ${SWAP_SCRIPT})
+add_test(NAME scenario.swap_refusals_change_nothing COMMAND ${SWAP_SAME} -- ${SIM} ${SWAP_SCRIPT})
+set_tests_properties(scenario.swap_refusals_change_nothing PROPERTIES LABELS scenario)
+if(VALGRIND)
+	add_test(NAME valgrind.scenario_swap COMMAND ${EXPECT} 0 ${SWAP_MATCHES}
+		-- ${VALGRIND} --quiet --error-exitcode=97 --leak-check=full --errors-for-leak-kinds=definite
+		${SIM} --cpus 2 ${SWAP_SCRIPT})
+	set_tests_properties(valgrind.scenario_swap PROPERTIES LABELS valgrind)
+endif()

@@ -9,7 +9,7 @@
 scenario(shell_help 0
 	--match "^theseus> help$"
 	--match "^  ls +list the loaded cells"
-	--match "^  deps <cell> \\[--rev\\] +list"
+	--match "^  deps <cell> \\[--rev \\[--bytes\\]\\] +list"
 	--match "^  call \\[--long\\] \\[--stack SIZE\\] <symbol> \\[args...\\] +call"
 	--match "^  exit \\[status\\] +leave"
 	-- ${SIM} -c "help")
@@ -74,7 +74,7 @@ scenario(shell_deps_rev_of_unused_cell 0
 	-- ${SIM} -c "load hello\ndeps hello --rev")
 
 scenario(shell_deps_bad_option 1
-	--match "^deps: unknown option '--sideways' \\(usage: deps <cell> \\[--rev\\]\\)$"
+	--match "^deps: unknown option '--sideways' \\(usage: deps <cell> \\[--rev \\[--bytes\\]\\]\\)$"
 	-- ${SIM} -c "deps hello --sideways")
 
 scenario(shell_load_unknown_image 1
@@ -155,3 +155,18 @@ scenario(shell_bare_exit_keeps_a_failure 1 --match "unknown command 'frobnicate'
 scenario(shell_bare_exit_piped_keeps_a_failure 1 --match "unknown command 'frobnicate'"
 	-- sh -c "printf 'frobnicate\\nexit\\n' | \"$1\"" sh ${SIM})
 scenario(shell_bare_exit_after_success_is_0 0 --match "^cells in" -- ${SIM} -c "ls\nexit")
+
+scenario(shell_deps_bytes_needs_rev 1
+	--match "^deps: --bytes shows the sites of dependents: it needs --rev$"
+	-- ${SIM} -c "deps hello --bytes")
+
+scenario(shell_swap_bad_arguments 1
+	--match "^swap: 'hello' is not OLD=NEW, OLD= or =NEW$"
+	--match "^swap: no cell image no_such_image \\('ls' lists the images\\)$"
+	--match "^swap: --back takes nothing else$"
+	--match "^swap: --transfer needs the name of a transfer function$"
+	--match "^swap: --fail-at-write needs a write number from 1$"
+	--match "^swap refused at load: cell no_such_cell: not found \\(E_NOTFOUND\\): no such cell in namespace root$"
+	--match "^swap refused at load: cell nano_core_mm: .*part of the nano_core image. It cannot be swapped$"
+	--match "^theseus> ls$"
+	-- ${SIM} -c "swap hello\nswap hello=no_such_image\nswap --back hello=hello\nswap hello=hello --transfer\nswap hello=hello --fail-at-write 0\nswap no_such_cell=hello\nswap nano_core_mm=hello\nls")
