@@ -62,9 +62,20 @@ static void assert_counters_are(const struct fixture_counters *before, const str
 	ck_assert_uint_eq(after->retired, before->retired);
 }
 
+/* Loads and unloads the cells once, so that the kernel's containers (the
+ * namespace's symbol map) have grown to hold them: they keep their capacity,
+ * which is not a leak, and counters taken after this compare exactly. */
+static void warm_up(void)
+{
+	ck_assert_msg(fixture_load("counter_user", NULL) == E_OK, "%s", fixture_error());
+	ck_assert_msg(fixture_unload("counter_user") == E_OK, "%s", fixture_error());
+	ck_assert_msg(fixture_unload("counter") == E_OK, "%s", fixture_error());
+}
+
 static void swap_while_a_task_calls(unsigned cpus)
 {
 	boot(cpus);
+	warm_up();
 	struct fixture_counters before, after;
 	fixture_counters(&before);
 	ck_assert_msg(fixture_load("counter_user", NULL) == E_OK, "%s", fixture_error());
@@ -136,6 +147,7 @@ END_TEST
 START_TEST(refused_swap_changes_nothing)
 {
 	boot(1);
+	warm_up();
 	struct fixture_counters before, after;
 	fixture_counters(&before);
 	ck_assert_msg(fixture_load("counter_user", NULL) == E_OK, "%s", fixture_error());
