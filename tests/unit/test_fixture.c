@@ -32,6 +32,10 @@ START_TEST(test_bad_options_are_refused_and_a_second_boot_too)
 	struct fixture_options many = { .cpus = 17, .cell_dirs = { THESEUS_CELL_DIR } };
 	ck_assert_int_eq(fixture_boot(&many), E_INVAL);
 	ASSERT_ERROR_SAYS("cpus: at most 16");
+	struct fixture_options five = { .cell_dirs = { THESEUS_CELL_DIR, THESEUS_CELL_DIR, THESEUS_CELL_DIR,
+						       THESEUS_CELL_DIR, THESEUS_CELL_DIR } };
+	ck_assert_int_eq(fixture_boot(&five), E_INVAL);
+	ASSERT_ERROR_SAYS("at most 4 cell directories");
 	boot(&two_cpus); /* refused options did not use up the one boot */
 	ck_assert_int_eq(fixture_boot(&two_cpus), E_EXISTS);
 	ASSERT_ERROR_SAYS("once per process");
