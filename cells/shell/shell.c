@@ -72,7 +72,7 @@ static bool cmd_help(struct shell *sh, const struct shell_args *a)
 {
 	for (size_t i = 0; i < ARRAY_LEN(shell_cmds); i++) {
 		const struct shell_cmd *c = &shell_cmds[i];
-		char synopsis[64];
+		char synopsis[128];
 		ksnprintf(synopsis, sizeof synopsis, "%s %s", c->name, c->usage);
 		kprintf("  %-26s %s\n", synopsis, c->help);
 	}

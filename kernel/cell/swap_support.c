@@ -227,6 +227,20 @@ err_t cell_window_write(struct cell *c, struct mm_window *w, uintptr_t addr, con
 	return mp_window_write(w, addr - mp_start(w->m), src, len);
 }
 
+void cell_snapshot_write(struct cell *c, uintptr_t addr, const void *src, size_t len)
+{
+	cells_assert_locked("cell_snapshot_write");
+	uintptr_t start = mp_start(&c->data.m);
+	if (c->builtin || !c->data_snapshot || addr < start || addr - start >= mp_size(&c->data.m))
+		return;
+	size_t n = 0; /* the snapshot's size: up to the end of the last data section (cell_reinit_data) */
+	for (size_t i = 0; i < c->n_sections; i++)
+		if (c->sections[i].region == REGION_DATA)
+			n = MAX(n, c->sections[i].addr + c->sections[i].size - start);
+	if (addr - start + len <= n)
+		memcpy((uint8_t *)c->data_snapshot + (addr - start), src, len);
+}
+
 err_t edge_site(const struct dep_edge *e, const struct cell_symbol *to, struct edge_site *out)
 {
 	*out = (struct edge_site){ .cell = e->from->cell };

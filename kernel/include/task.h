@@ -52,8 +52,11 @@ struct task_options {
 	int cpu;               /* -1: any */
 	int priority;          /* for priority schedulers; 0 default */
 	bool restartable;      /* re-run with a fresh argument copy after a failure */
+	bool service;          /* the kernel's own (the swap's reaper): an id from TASK_SERVICE_IDS up,
+	                        * so the ids people use stay deterministic */
 	size_t stack_bytes;    /* 0: TASK_STACK_DEFAULT; see task_stack_size */
 };
+#define TASK_SERVICE_IDS 1000000u
 #define TASK_OPTIONS_DEFAULT ((struct task_options){ .name = "task", .cpu = -1 })
 
 /* A task's stack, in bytes. The default suits kernel code and small apps;

@@ -58,6 +58,10 @@ err_t cell_window_open(struct cell *c, uintptr_t addr, struct mm_window *w) MUST
 err_t cell_window_write(struct cell *c, struct mm_window *w, uintptr_t addr, const void *src, size_t len)
 	MUST_USE NONNULL(1, 2, 4);
 
+/* Writes len bytes at addr (inside c's data) into c's copy of its data as
+ * loaded too, so a later reinitialisation puts back the redirected value. */
+void cell_snapshot_write(struct cell *c, uintptr_t addr, const void *src, size_t len) NONNULL(1, 3);
+
 /* What redirecting edge e to symbol to writes: the relocation site (or,
  * for a GOT-relative one, the GOT slot it reads), its bytes now and next.
  * An error (overflow: to is too far) writes nothing. */

@@ -34,5 +34,8 @@ int swap_result_format(const struct swap_result *res, char *buf, size_t cap)
 			 "%zu sites, %zu edges, %zu objects copied, %zu old cell(s) freed, %zu retired",
 			 us(t->load_ns, a, sizeof a), us(t->verify_ns, b, sizeof b), us(t->redirect_ns, c, sizeof c),
 			 us(t->pause_ns, d, sizeof d), us(t->commit_ns, e, sizeof e), us(t->total_ns, f, sizeof f),
-			 res->sites, res->edges, res->copied, res->freed, res->retired);
+			 res->sites, res->edges, res->copied, res->freed, res->retired) +
+	       (res->left_alone ? ksnprintf(buf + strlen(buf), cap - strlen(buf),
+					    "; %zu site(s) the program had overwritten left alone", res->left_alone)
+				: 0);
 }

@@ -14,6 +14,7 @@
 #include "task_pause.h"
 
 static unsigned inject_at, writes; /* cells lock */
+static const struct swap_transfer *current_view; /* the running transfer function's, cells lock */
 
 void swap_inject_write_failure(unsigned n)
 {
@@ -22,15 +23,59 @@ void swap_inject_write_failure(unsigned n)
 	writes = 0;
 }
 
-/* A section of the new cells with the name of old section s. */
-static const struct cell_section *new_section(const struct swap_txn *x, const struct cell_section *s, size_t off)
+void swap_inject_spent(void)
+{
+	if (!cells_locked())
+		panic("swap_inject_spent without the cells lock");
+	inject_at = writes = 0;
+}
+
+/* The new cell that takes over old cell c: the one of the same name, else
+ * the one exporting what c exported (a renamed version), else the only new
+ * cell; NULL when that is not clear (nothing is translated by guesswork). */
+static const struct cell *replacement(const struct swap_txn *x, const struct cell *c)
 {
 	for (size_t i = 0; i < x->n_new; i++)
-		for (size_t k = 0; k < x->new[i]->n_sections; k++) {
-			const struct cell_section *n = &x->new[i]->sections[k];
-			if (!strcmp(n->name, s->name) && off < MAX(n->size, 1))
-				return n;
-		}
+		if (!strcmp(x->new[i]->name, c->name))
+			return x->new[i];
+	for (size_t k = 0; k < c->n_symbols; k++) {
+		const struct cell_symbol *s = hmap_get(&x->staging->symbols, c->symbols[k].name);
+		if (s && s->section)
+			return s->section->cell;
+	}
+	return x->n_new == 1 ? x->new[0] : NULL;
+}
+
+/* Sections that hold many objects (the default ones, merged strings and
+ * constants): an offset in one means nothing in another build's layout. */
+static bool shared_section(const char *name)
+{
+	static const char *const whole[] = { ".text", ".rodata", ".data", ".bss", ".text.unlikely", ".text.hot" };
+	for (size_t i = 0; i < ARRAY_LEN(whole); i++)
+		if (!strcmp(name, whole[i]))
+			return true;
+	return str_starts_with(name, ".rodata.str") || str_starts_with(name, ".rodata.cst");
+}
+
+/* Where a pointer to s+off of an old cell goes in the new cells: the
+ * same-named section of its replacement, when that place is the same thing:
+ * the two sections are byte for byte equal (text, rodata), or the section
+ * holds one function or object and the pointer is at its start (or, for
+ * data, anywhere in it, when it has the same size). NULL otherwise. */
+static const struct cell_section *new_section(const struct swap_txn *x, const struct cell_section *s, size_t off)
+{
+	const struct cell *c = replacement(x, s->cell);
+	for (size_t k = 0; c && k < c->n_sections; k++) {
+		const struct cell_section *n = &c->sections[k];
+		if (strcmp(n->name, s->name) || off >= MAX(n->size, 1))
+			continue;
+		bool same_size = n->size == s->size;
+		if (same_size && s->region != REGION_DATA && !memcmp((const void *)n->addr, (const void *)s->addr, s->size))
+			return n;
+		if (!shared_section(s->name) && (off == 0 || (s->region == REGION_DATA && same_size)))
+			return n;
+		return NULL;
+	}
 	return NULL;
 }
 
@@ -50,8 +95,9 @@ static err_t translate(struct swap_txn *x, const struct swap_copy *cp)
 			uint64_t o = off;
 			strlcpy(x->res->diag.cell, cp->to_cell->name, sizeof x->res->diag.cell);
 			return diag_set(&x->res->diag, E_INCOMPATIBLE, NULL, cp->name, &o,
-					"the old value points into %s:%s, which the new cells do not have; name a "
-					"transfer function", s->cell->name, s->name);
+					"the old value points to %s:%s+%#lx, which has no sure counterpart in the new "
+					"cells; name a transfer function", s->cell->name, s->name,
+					(unsigned long)(v - s->addr));
 		}
 		v = n->addr + (v - s->addr);
 		memcpy((void *)(cp->to + off), &v, sizeof v);
@@ -63,7 +109,9 @@ static err_t transfer_state(struct swap_txn *x)
 {
 	if (x->transfer) {
 		struct swap_transfer view = { x };
+		current_view = &view;
 		int64_t r = x->transfer(&view);
+		current_view = NULL;
 		if (r)
 			return diag_set(&x->res->diag, E_FAILED, NULL, x->spec->transfer, NULL,
 					"the transfer function refused the swap (returned %lld)", (long long)r);
@@ -115,9 +163,15 @@ static void close_windows(struct swap_txn *x)
 	x->n_windows = 0;
 }
 
+/* The site, and the cell's copy of its data as loaded when the site is in
+ * its data (stage 3 of recovery puts that copy back: it must not bring
+ * back a pointer into the old cell). */
 static err_t write_site(struct swap_txn *x, struct swap_site *s, const uint8_t *bytes)
 {
-	return cell_window_write(s->site.cell, &x->windows[s->window], s->site.addr, bytes, s->site.len);
+	err_t e = cell_window_write(s->site.cell, &x->windows[s->window], s->site.addr, bytes, s->site.len);
+	if (!e)
+		cell_snapshot_write(s->site.cell, s->site.addr, bytes, s->site.len);
+	return e;
 }
 
 /* Puts back the first n sites that were written. */
@@ -136,7 +190,7 @@ static err_t rewrite_sites(struct swap_txn *x)
 	for (size_t i = 0; i < x->n_sites; i++) {
 		struct swap_site *s = &x->sites[i];
 		if (memcmp((const void *)s->site.addr, s->original, s->site.len)) {
-			x->sites_left_alone++; /* the program stored its own value there since */
+			x->res->left_alone++; /* the program stored its own value there since */
 			continue;
 		}
 		err_t e = inject_at && ++writes == inject_at ? E_HAL : write_site(x, s, s->site.next);
@@ -185,7 +239,6 @@ err_t swap_redirect(struct swap_txn *x)
 	x->res->times.pause_ns = hal_time_ns() - held;
 	tasks_resume_others();
 	close_windows(x);
-	inject_at = 0; /* one swap only */
 	return e;
 }
 
@@ -193,6 +246,12 @@ err_t swap_redirect(struct swap_txn *x)
 
 const void *swap_old_object(const struct swap_transfer *from, const char *name, size_t *size)
 {
+	*size = 0;
+	/* Only the view a running transfer function was given: anything else
+	 * (a made-up pointer from `call`, a view kept after the swap) is not
+	 * followed. The transfer runs under the cells lock, on this CPU. */
+	if (!cells_locked() || from != current_view)
+		return NULL;
 	const struct swap_txn *x = from->x;
 	for (size_t i = 0; i < x->n_old; i++) {
 		struct cell_data_object o;

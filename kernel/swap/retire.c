@@ -115,6 +115,7 @@ static void reaper_ensure(void)
 		return;
 	struct task_options o = TASK_OPTIONS_DEFAULT;
 	o.name = "reaper";
+	o.service = true;
 	struct task_ref t;
 	if (task_spawn_raw(&o, reaper_main, NULL, 0, &t) == E_OK) {
 		retired.reaper = true;

@@ -97,6 +97,12 @@ static void verify_edge(struct swap_txn *x, struct dep_edge *e)
 {
 	const struct cell *user = e->from->cell, *was = e->sym->section->cell;
 	const struct cell_symbol *to = new_symbol(x, e->sym->name);
+	/* A retired cell (swapped out, still running somewhere) is redirected
+	 * when it can be, and never refuses a swap: where it cannot, it keeps
+	 * using the old cell, which is retired in turn. */
+	if (user->retired && (!to || to->is_func != e->sym->is_func || (!to->is_func && to->size != e->sym->size) ||
+			      (user->class == CELL_APP && !to->app_visible)))
+		return;
 	const char *sec = e->from->name, *sym = e->sym->name;
 	bool user_is_new = user->ns == x->staging;
 	if (!to) {
@@ -118,6 +124,8 @@ static void verify_edge(struct swap_txn *x, struct dep_edge *e)
 	struct swap_site *s = &x->sites[x->n_sites];
 	struct edge_site was_site;
 	if (edge_site(e, to, &s->site) || edge_site(e, e->sym, &was_site)) {
+		if (user->retired)
+			return;
 		swap_problem(x, E_RELOC_OVERFLOW, user, sec, sym, "%s at offset %#llx cannot reach the new cell",
 			     reloc_type_name(e->type), (unsigned long long)e->offset);
 		return;
@@ -199,15 +207,48 @@ struct copy_plan {
 	err_t err;
 };
 
-/* One data object of an old cell: into the new cells' object of that name. */
+struct name_count {
+	const char *name;
+	size_t n;
+};
+
+static bool count_name(const struct cell_data_object *o, void *arg)
+{
+	struct name_count *c = arg;
+	c->n += !strcmp(o->name, c->name);
+	return true;
+}
+
+static size_t objects_named(const struct cell *c, const char *name)
+{
+	struct name_count n = { name, 0 };
+	cell_data_objects(c, count_name, &n);
+	return n.n;
+}
+
+/* One data object of an old cell: into the new cells' object of that name.
+ * Two file-local objects of one name in a cell cannot be told apart by
+ * name: such a cell needs a transfer function. */
 static bool plan_copy(const struct cell_data_object *was, void *arg)
 {
 	struct copy_plan *p = arg;
 	struct swap_txn *x = p->x;
+	if (objects_named(p->old, was->name) > 1) {
+		swap_problem(x, E_INCOMPATIBLE, p->old, was->section->name, NULL,
+			     "more than one data object is called %s (file-local ones): a copy cannot tell them "
+			     "apart; name a transfer function", was->name);
+		return true;
+	}
 	for (size_t k = 0; k < x->n_new; k++) {
 		struct cell_data_object now;
 		if (!cell_data_object(x->new[k], was->name, &now))
 			continue;
+		if (objects_named(x->new[k], was->name) > 1) {
+			swap_problem(x, E_INCOMPATIBLE, x->new[k], now.section->name, NULL,
+				     "more than one data object is called %s (file-local ones): a copy cannot tell "
+				     "them apart; name a transfer function", was->name);
+			return true;
+		}
 		if (was->size != now.size) {
 			swap_problem(x, E_INCOMPATIBLE, x->new[k], now.section->name, NULL,
 				     "data object %s changed size (%zu bytes in %s, %zu here) and no transfer function "
@@ -353,6 +394,7 @@ err_t swap_cells(const struct swap_spec *spec, struct swap_result *res)
 	{
 		CELLS_GUARD();
 		e = run(x);
+		swap_inject_spent();
 	}
 	kfree(x->sites);
 	kfree(x->copies);

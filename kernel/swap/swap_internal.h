@@ -47,8 +47,10 @@ struct swap_txn {
 	size_t n_copies;
 	swap_transfer_fn *transfer;
 	struct swap_cache *keep; /* SWAP_KEEP_OLD: filled before the redirect, installed at commit */
-	size_t sites_left_alone; /* changed by their program since they were relocated */
 };
+
+/* Disarms swap_inject_write_failure after a swap, whatever stage ended it. */
+void swap_inject_spent(void);
 
 bool swap_is_old(const struct swap_txn *x, const struct cell *c);
 /* Adds one line to res->problems (stage 2's refusal lists them all). */

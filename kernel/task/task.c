@@ -11,17 +11,18 @@
 static struct {
 	struct list all;
 	struct spinlock lock;
-	unsigned next_id;
+	unsigned next_id, next_service_id;
 	struct task_stats stats;
-} reg = { .all = LIST_INIT(reg.all), .next_id = 1 };
+} reg = { .all = LIST_INIT(reg.all), .next_id = 1, .next_service_id = TASK_SERVICE_IDS };
 
 /* Ids are for people (ps, join 2): every CPU's idle task is 0, and other
  * tasks count from 1 in spawn order, so the shell is 1 and its first spawn
- * 2 however many CPUs run (secondary CPUs come up in parallel with it). */
+ * 2 however many CPUs run (secondary CPUs come up in parallel with it);
+ * the kernel's own service tasks count apart, from TASK_SERVICE_IDS. */
 void task_registry_add(struct task *t)
 {
 	irq_state_t s = spin_lock_irqsave(&reg.lock);
-	t->id = t->idle ? 0 : reg.next_id++;
+	t->id = t->idle ? 0 : t->service ? reg.next_service_id++ : reg.next_id++;
 	list_push_back(&reg.all, &t->all_link);
 	reg.stats.alive++;
 	reg.stats.spawned++;
@@ -201,6 +202,7 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	t->cpu = pick_cpu(o->cpu);
 	t->priority = o->priority;
 	t->restartable = o->restartable;
+	t->service = o->service;
 	t->ns = o->ns ? o->ns : ns_root();
 	{
 		/* Under the cells lock: an unload checks task_refs under it too. */

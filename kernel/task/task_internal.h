@@ -21,6 +21,7 @@ struct task {
 	int cpu, priority;
 	bool idle;
 	bool restartable;
+	bool service; /* task_options.service */
 	uint32_t refs;               /* atomic; one is the task's own while it runs */
 	struct hal_context *ctx;
 	struct mapped_pages_rw stack; /* empty for a CPU's initial context */

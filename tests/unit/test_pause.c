@@ -22,6 +22,8 @@ static struct {
 	volatile int take_cells_lock; /* worker 0 takes the cells lock once */
 	volatile int took_cells_lock;
 	volatile int hold_spinlock;  /* worker 0 spins holding a spinlock */
+	volatile int holding;        /* ... and holds it now */
+	volatile int wants_cells_lock; /* worker 0 is about to wait for the cells lock */
 	struct spinlock lock;
 } w;
 
@@ -29,12 +31,14 @@ static int64_t worker(int *i)
 {
 	while (!__atomic_load_n(&w.stop, __ATOMIC_ACQUIRE)) {
 		if (*i == 0 && __atomic_exchange_n(&w.take_cells_lock, 0, __ATOMIC_ACQ_REL)) {
+			__atomic_store_n(&w.wants_cells_lock, 1, __ATOMIC_RELEASE);
 			cells_lock();
 			cells_unlock();
 			__atomic_store_n(&w.took_cells_lock, 1, __ATOMIC_RELEASE);
 		}
 		if (*i == 0 && w.hold_spinlock) {
 			irq_state_t s = spin_lock_irqsave(&w.lock);
+			__atomic_store_n(&w.holding, 1, __ATOMIC_RELEASE);
 			while (w.hold_spinlock && !w.stop)
 				__builtin_ia32_pause();
 			spin_unlock_irqrestore(&w.lock, s);
@@ -91,7 +95,12 @@ static int64_t paused_cpus_stand_still(void *unused)
 	wait_until_all_counted();
 	for (int round = 0; round < 20; round++) {
 		cells_lock(); /* as a swap: interrupts off, never asked to pause itself */
-		T_CHECK(tasks_pause_others(5000000000ull) == E_OK);
+		err_t e = tasks_pause_others(5000000000ull);
+		T_CHECK(e == E_OK);
+		if (e) {
+			cells_unlock();
+			break;
+		}
 		uint64_t held[WORKERS];
 		for (int i = 0; i < WORKERS; i++)
 			held[i] = w.count[i];
@@ -120,9 +129,13 @@ static int64_t cells_lock_waiter_is_a_safe_point(void *unused)
 	wait_until_all_counted();
 	cells_lock();
 	__atomic_store_n(&w.take_cells_lock, 1, __ATOMIC_RELEASE);
-	spin_ns(20000000); /* worker 0 is now spinning for the lock */
-	T_CHECK(tasks_pause_others(5000000000ull) == E_OK);
-	tasks_resume_others();
+	while (!__atomic_load_n(&w.wants_cells_lock, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+	spin_ns(20000000); /* worker 0 is spinning for the lock (or about to) */
+	err_t e = tasks_pause_others(5000000000ull);
+	T_CHECK(e == E_OK);
+	if (!e)
+		tasks_resume_others();
 	cells_unlock();
 	while (!__atomic_load_n(&w.took_cells_lock, __ATOMIC_ACQUIRE))
 		task_yield();
@@ -142,9 +155,13 @@ static int64_t spinlock_holder_times_out(void *unused)
 	start_workers();
 	wait_until_all_counted();
 	w.hold_spinlock = 1;
-	spin_ns(20000000); /* worker 0 holds its spinlock now */
+	while (!__atomic_load_n(&w.holding, __ATOMIC_ACQUIRE))
+		task_yield();
 	cells_lock();
-	T_CHECK(tasks_pause_others(50000000) == E_TIMEOUT);
+	err_t e = tasks_pause_others(50000000);
+	T_CHECK(e == E_TIMEOUT);
+	if (!e)
+		tasks_resume_others();
 	cells_unlock();
 	/* The ones that had stopped were let go: workers 1 and 2 count on. */
 	uint64_t seen1 = w.count[1], seen2 = w.count[2];

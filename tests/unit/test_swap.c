@@ -246,6 +246,69 @@ START_TEST(test_swap_refuses_bad_requests)
 }
 END_TEST
 
+/* Two cells, each with a pointer into its own merged string section, both
+ * swapped (for themselves) in one swap: each pointer stays in its own
+ * cell's replacement, reading the same string. */
+START_TEST(test_copied_pointers_stay_in_their_own_cell)
+{
+	load("swap_strs");
+	struct cell *twin = load("swap_twin");
+	(void)twin;
+	ck_assert_int_eq(call_int("swap_strs_ch", 0), 'a');
+	ck_assert_int_eq(call_int("swap_twin_ch", 0), 'b');
+	const char *old[2] = { "swap_strs", "swap_twin" };
+	struct swap_object objs[2] = { image("swap_strs"), image("swap_twin") };
+	struct swap_spec spec = { ns_root(), old, 2, objs, 2, NULL, 0 };
+	struct swap_result res;
+	/* swap_twin's two file-local counts share a name: refused. */
+	ck_assert_int_eq(swap_cells(&spec, &res), E_INCOMPATIBLE);
+	ck_assert_msg(strstr(res.problems, "more than one data object is called count"), "%s", res.problems);
+	spec.flags = SWAP_FRESH; /* no state: the pointers are the new cells' own */
+	ck_assert_int_eq(swap_cells(&spec, &res), E_OK);
+	ck_assert_int_eq(call_int("swap_strs_ch", 0), 'a');
+	ck_assert_int_eq(call_int("swap_twin_ch", 0), 'b');
+	/* Only swap_strs now: its pointer is copied and translated. */
+	spec.n_old = spec.n_new = 1;
+	spec.flags = 0;
+	ck_assert_int_eq(swap_cells(&spec, &res), E_OK);
+	ck_assert_uint_eq(res.copied, 1);
+	ck_assert_int_eq(call_int("swap_strs_ch", 0), 'a');
+	ck_assert_int_eq(call_int("swap_strs_ch", 6), 'o');
+}
+END_TEST
+
+/* A pointer into a merged string section whose layout changed cannot be
+ * translated by offset: refused, nothing changed, the old string still read. */
+START_TEST(test_a_pointer_into_changed_strings_is_refused)
+{
+	load("swap_strs");
+	struct world w = world_now();
+	struct swap_result res;
+	ck_assert_int_eq(swap1("swap_strs", "swap_strs_v2", NULL, 0, &res), E_INCOMPATIBLE);
+	ck_assert_uint_eq(res.failed_stage, SWAP_REDIRECT);
+	ck_assert_msg(strstr(res.diag.detail, "no sure counterpart"), "%s", res.diag.detail);
+	assert_world_is(w, "after a refused translation");
+	ck_assert_int_eq(call_int("swap_strs_ch", 6), 'o');
+	ck_assert_int_eq(swap1("swap_strs", "swap_strs_v2", NULL, SWAP_FRESH, &res), E_OK);
+	ck_assert_int_eq(call_int("swap_strs_ch", 6), 't');
+}
+END_TEST
+
+/* An injected failure armed for a swap refused before stage 3 does not
+ * hit the next swap. */
+START_TEST(test_injection_is_spent_by_the_swap_it_was_armed_for)
+{
+	load("swap_lib");
+	load("swap_user");
+	struct swap_result res;
+	swap_inject_write_failure(1);
+	ck_assert_int_ne(swap1("swap_lib", "swap_lib_bad", NULL, 0, &res), E_OK);
+	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
+	must_swap("swap_lib", "swap_lib_v2", NULL, 0);
+	assert_answers(2);
+}
+END_TEST
+
 static Suite *swap_suite(void)
 {
 	Suite *s = suite_create("swap");
@@ -258,6 +321,9 @@ static Suite *swap_suite(void)
 	tcase_add_test(tc, test_keep_old_and_back);
 	tcase_add_test(tc, test_reload_loads_the_same_object_anew);
 	tcase_add_test(tc, test_swap_refuses_bad_requests);
+	tcase_add_test(tc, test_copied_pointers_stay_in_their_own_cell);
+	tcase_add_test(tc, test_a_pointer_into_changed_strings_is_refused);
+	tcase_add_test(tc, test_injection_is_spent_by_the_swap_it_was_armed_for);
 	suite_add_tcase(s, tc);
 	return s;
 }
