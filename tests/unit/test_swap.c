@@ -309,6 +309,49 @@ START_TEST(test_injection_is_spent_by_the_swap_it_was_armed_for)
 }
 END_TEST
 
+/* What verification refuses besides missing symbols, each with nothing
+ * changed: a kernel-only replacement under an app user, a new cell whose
+ * exports clash with a cell that stays, a transfer function named that no
+ * SWAP_TRANSFER record declares. */
+START_TEST(test_verification_refuses_privilege_clash_and_undeclared_transfer)
+{
+	load("swap_lib");
+	load("swap_user");
+	load("hello");
+	struct world w = world_now();
+	struct swap_result res;
+	ck_assert_int_eq(swap1("swap_lib", "swap_lib_kernel", NULL, 0, &res), E_PRIVILEGE);
+	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
+	const char *old = "swap_lib";
+	struct swap_object objs[2] = { image("swap_lib_v2"), image("dup_hello") };
+	struct swap_spec spec = { ns_root(), &old, 1, objs, 2, NULL, 0 };
+	ck_assert_int_eq(swap_cells(&spec, &res), E_DUP_SYMBOL);
+	ck_assert_msg(strstr(res.problems, "exports hello_main, as cell hello, which stays, does"), "%s", res.problems);
+	ck_assert_int_eq(swap1("swap_lib", "swap_lib_v2", "swap_lib_version", 0, &res), E_NOTFOUND);
+	ck_assert_msg(strstr(res.problems, "no new cell declares SWAP_TRANSFER(swap_lib_version)"), "%s", res.problems);
+	assert_world_is(w, "after the refusals");
+	assert_answers(1);
+}
+END_TEST
+
+/* Two cells that use each other swapped together: only the edges from the
+ * cell that stays are rewritten; the old cells' edges between them go with
+ * them. */
+START_TEST(test_edges_between_old_cells_are_not_redirected)
+{
+	load("chain_a");
+	const char *old[2] = { "chain_b", "chain_c" };
+	struct swap_object objs[2] = { image("chain_c"), image("chain_b") }; /* b needs c: loaded after it */
+	struct swap_spec spec = { ns_root(), old, 2, objs, 2, NULL, 0 };
+	struct swap_result res;
+	ck_assert_int_eq(swap_cells(&spec, &res), E_OK);
+	ck_assert_uint_eq(res.sites, 3); /* chain_a: two calls and a table entry into chain_b */
+	ck_assert(depends_on("chain_a", "chain_b"));
+	ck_assert(depends_on("chain_b", "chain_c"));
+	ck_assert_int_eq(call_int("chain_a_main", 5), 32);
+}
+END_TEST
+
 static Suite *swap_suite(void)
 {
 	Suite *s = suite_create("swap");
@@ -324,6 +367,8 @@ static Suite *swap_suite(void)
 	tcase_add_test(tc, test_copied_pointers_stay_in_their_own_cell);
 	tcase_add_test(tc, test_a_pointer_into_changed_strings_is_refused);
 	tcase_add_test(tc, test_injection_is_spent_by_the_swap_it_was_armed_for);
+	tcase_add_test(tc, test_verification_refuses_privilege_clash_and_undeclared_transfer);
+	tcase_add_test(tc, test_edges_between_old_cells_are_not_redirected);
 	suite_add_tcase(s, tc);
 	return s;
 }
