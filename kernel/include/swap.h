@@ -96,6 +96,7 @@ struct swap_result {
 	enum swap_stage failed_stage; /* 0 on success */
 	size_t sites;    /* relocation sites and slots rewritten */
 	size_t left_alone; /* sites the program had overwritten since: not rewritten, their edges moved */
+	size_t tasks_in_old; /* tasks started in an old cell: they run on in it, with its data, not the new cells' */
 	size_t edges;    /* edges moved to the new cells */
 	size_t copied;   /* data objects copied (no transfer function) */
 	size_t retired;  /* old cells kept, retired, until nothing refers to them */

@@ -37,5 +37,9 @@ int swap_result_format(const struct swap_result *res, char *buf, size_t cap)
 			 res->sites, res->edges, res->copied, res->freed, res->retired) +
 	       (res->left_alone ? ksnprintf(buf + strlen(buf), cap - strlen(buf),
 					    "; %zu site(s) the program had overwritten left alone", res->left_alone)
-				: 0);
+				: 0) +
+	       (res->tasks_in_old ? ksnprintf(buf + strlen(buf), cap - strlen(buf),
+					      "; %zu task(s) started in the old cell(s) run on there, with its data",
+					      res->tasks_in_old)
+				  : 0);
 }

@@ -310,6 +310,8 @@ static err_t stage_verify(struct swap_txn *x)
 static void stage_commit(struct swap_txn *x)
 {
 	for (size_t i = 0; i < x->n_old; i++)
+		x->res->tasks_in_old += x->old[i]->task_refs;
+	for (size_t i = 0; i < x->n_old; i++)
 		cell_withdraw(x->old[i]);
 	for (size_t i = 0; i < x->n_new; i++) {
 		struct cell_diag d;
