@@ -108,7 +108,7 @@ static err_t table_locate(const void *base, uint64_t size, struct table *t, stru
 	if (size < sizeof *h || memcmp(h->magic, NANO_TABLE_MAGIC, sizeof h->magic) || h->version != NANO_TABLE_VERSION)
 		return diag_set(diag, E_BADELF, NANO_TABLE_SECTION, NULL, NULL, "no table of version %d",
 				NANO_TABLE_VERSION);
-	uint64_t off = sizeof *h, need = off + (uint64_t)h->n_cells * sizeof(uint32_t) +
+	uint64_t off = sizeof *h, need = off + NANO_TABLE_NAMES_BYTES(h->n_cells) +
 					  (uint64_t)h->n_sections * sizeof *t->secs +
 					  (uint64_t)h->n_symbols * sizeof *t->syms +
 					  (uint64_t)h->n_edges * sizeof *t->edges + h->strings_size;
@@ -117,7 +117,7 @@ static err_t table_locate(const void *base, uint64_t size, struct table *t, stru
 				"%llu bytes, its header says %llu", (unsigned long long)size,
 				(unsigned long long)need);
 	*t = (struct table){ .h = h, .cell_names = (const uint32_t *)(p + off) };
-	off += h->n_cells * sizeof(uint32_t);
+	off += NANO_TABLE_NAMES_BYTES(h->n_cells);
 	t->secs = (const struct nano_table_section *)(p + off);
 	off += h->n_sections * sizeof *t->secs;
 	t->syms = (const struct nano_table_symbol *)(p + off);

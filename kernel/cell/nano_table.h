@@ -3,14 +3,18 @@
  * kernel and HAL objects, added to the image as the non-allocated section
  * NANO_TABLE_SECTION, read at boot by nano_core.c. Shared by both, so it
  * uses fixed-size fields only. Layout: the header, then n_cells name
- * offsets (uint32_t), the sections, the symbols, the edges, the strings. */
+ * offsets (uint32_t, padded with zeros to a multiple of 8 bytes, so the
+ * sections that follow are aligned), the sections, the symbols, the edges,
+ * the strings. */
 #ifndef CELL_NANO_TABLE_H
 #define CELL_NANO_TABLE_H
 #include <stdint.h>
 
 #define NANO_TABLE_SECTION ".theseus.nano_cells"
 #define NANO_TABLE_MAGIC "NANOCELL"
-#define NANO_TABLE_VERSION 1
+#define NANO_TABLE_VERSION 2
+/* Bytes of the cell name offsets, padding included. */
+#define NANO_TABLE_NAMES_BYTES(n) ((((uint64_t)(n)) * 4 + 7) & ~(uint64_t)7)
 
 enum nano_kind { NANO_TEXT, NANO_RODATA, NANO_DATA, NANO_BSS, NANO_KIND_COUNT };
 

@@ -24,7 +24,7 @@ for f in bin/theseus bin/mkcell bin/cellinfo bin/theseus-nanotable libexec/these
 done
 for f in lib/libtheseus_fixture.a lib/pkgconfig/theseus-cell.pc lib/pkgconfig/theseus-fixture.pc \
 	include/theseus/fixture.h include/theseus/cell.h include/theseus/swap.h include/theseus/task.h \
-	include/theseus/cells/runqueue/runqueue.h share/theseus/cell.flags share/theseus/cell.include \
+	include/theseus/cells/dep_lib/dep_lib.h share/theseus/cell.flags share/theseus/cell.include \
 	share/theseus/cells/sched_rr.o share/theseus/cells/hello.o share/theseus/boot/theseus-x86_64.elf \
 	share/theseus/example/CMakeLists.txt; do
 	[ -f "$prefix/$f" ] || fail "$f is not installed"
@@ -63,7 +63,7 @@ done
 # simulator.
 mkdir "$dir/cells"
 cp "$prefix"/share/theseus/cells/*.o "$dir/cells/"
-printf '%s\n' '#include "cell.h"' '#include "runqueue/runqueue.h"' 'CELL_INFO("pc_cell", CELL_KERNEL, 1);' \
+printf '%s\n' '#include "cell.h"' '#include "dep_lib/dep_lib.h"' 'CELL_INFO("pc_cell", CELL_KERNEL, 1);' \
 	'int pc_cell_value(int x) { return x * 7; }' >"$dir/pc_cell.c"
 # shellcheck disable=SC2046 # pkg-config's words are separate flags
 cc $(pkg-config --cflags theseus-cell) -c "$dir/pc_cell.c" -o "$dir/cells/pc_cell.o" ||

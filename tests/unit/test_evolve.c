@@ -394,6 +394,7 @@ int main(void)
 	tcase_add_test(pure, test_transfer_wrong_hash_lost_line_cut_and_silence);
 	suite_add_tcase(s, pure);
 	TCase *cells = tcase_create("apply");
+	tcase_set_timeout(cells, 120); /* swaps check the retired cells: seconds under valgrind */
 	tcase_add_checked_fixture(cells, tboot_setup_cells, tboot_teardown_cells);
 	tcase_add_test(cells, test_apply_checks_hashes_then_swaps_once);
 	tcase_add_test(cells, test_apply_with_nothing_loaded_swaps_nothing);

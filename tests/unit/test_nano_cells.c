@@ -210,7 +210,7 @@ static void copy_image(void)
 
 static struct nano_table_section *tsecs(void)
 {
-	return (struct nano_table_section *)((uint8_t *)(h + 1) + h->n_cells * sizeof(uint32_t));
+	return (struct nano_table_section *)((uint8_t *)(h + 1) + NANO_TABLE_NAMES_BYTES(h->n_cells));
 }
 static struct nano_table_symbol *tsyms(void) { return (struct nano_table_symbol *)(tsecs() + h->n_sections); }
 static struct nano_table_edge *tedges(void) { return (struct nano_table_edge *)(tsyms() + h->n_symbols); }

@@ -233,6 +233,7 @@ static Suite *sched_swap_suite(void)
 {
 	Suite *s = suite_create("sched_swap");
 	TCase *tc = tcase_create("transfer");
+	tcase_set_timeout(tc, 120); /* each swap checks the retired cells: seconds under valgrind */
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_a_swap_without_the_transfer_function_is_refused);
 	tcase_add_test(tc, test_rr_to_prio_carries_every_task_in_priority_order);

@@ -528,12 +528,13 @@ static void write_table(const char *out)
 				       .merged_bytes = merged_bytes(), .other_bytes = other_bytes };
 	memcpy(h.magic, NANO_TABLE_MAGIC, sizeof h.magic);
 	memcpy(h.kind_bytes, kind_bytes, sizeof h.kind_bytes);
-	uint32_t *names = xcalloc(n_cells, sizeof *names);
+	size_t n_names = NANO_TABLE_NAMES_BYTES(n_cells) / sizeof(uint32_t); /* zero padding after the names */
+	uint32_t *names = xcalloc(n_names, sizeof *names);
 	for (size_t i = 0; i < n_cells; i++)
 		names[i] = str_add(cells[i]);
 	h.strings_size = (uint32_t)n_strs;
 	FILE *f = fopen(out, "wb");
-	if (!f || fwrite(&h, sizeof h, 1, f) != 1 || fwrite(names, sizeof *names, n_cells, f) != n_cells ||
+	if (!f || fwrite(&h, sizeof h, 1, f) != 1 || fwrite(names, sizeof *names, n_names, f) != n_names ||
 	    fwrite(secs, sizeof *secs, n_secs, f) != n_secs || fwrite(syms, sizeof *syms, n_syms, f) != n_syms ||
 	    fwrite(edges, sizeof *edges, n_edges, f) != n_edges || fwrite(strs, 1, n_strs, f) != n_strs ||
 	    fclose(f))

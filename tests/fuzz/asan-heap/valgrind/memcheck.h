@@ -16,4 +16,9 @@ void fuzz_heap_freelike(const void *p);
 #define VALGRIND_MAKE_MEM_DEFINED(a, n) ASAN_UNPOISON_MEMORY_REGION((a), (n))
 #define VALGRIND_MALLOCLIKE_BLOCK(p, n, rz, zeroed) ASAN_UNPOISON_MEMORY_REGION((p), (n))
 #define VALGRIND_FREELIKE_BLOCK(p, rz) fuzz_heap_freelike(p)
+/* The retired-cell scan (kernel/swap/retire_scan.c) asks memcheck about
+ * definedness only under valgrind; the fuzzer never swaps. */
+#define RUNNING_ON_VALGRIND 0
+#define VALGRIND_GET_VBITS(a, v, n) 0
+#define VALGRIND_SET_VBITS(a, v, n) 0
 #endif
