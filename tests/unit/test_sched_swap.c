@@ -138,6 +138,7 @@ START_TEST(test_rr_to_prio_carries_every_task_in_priority_order)
 	must_swap("sched_rr", "sched_prio", "sched_prio_take_over");
 	ck_assert_ptr_null(ns_find_cell(ns_root(), "sched_rr"));
 	ck_assert_str_eq(policy(), "priority");
+	ck_assert_str_eq(sched_active(), "sched_prio"); /* the import table names its new provider */
 	for (size_t i = 0; i < n_tasks; i++)
 		ck_assert_uint_eq(task_rq_link(tasks[i])->queue, (unsigned)tasks[i]->cpu + 1);
 	ck_assert_str_eq(turns(2, 3), "p10 p10 p10");
