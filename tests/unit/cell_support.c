@@ -205,3 +205,18 @@ bool loaded_section(const Elf64_Shdr *s)
 {
 	return (s->sh_flags & SHF_ALLOC) && s->sh_size && (s->sh_type == SHT_PROGBITS || s->sh_type == SHT_NOBITS);
 }
+
+struct swap_object swap_image(const char *name)
+{
+	const struct cell_image *img = cell_image_find(name);
+	return img ? (struct swap_object){ img->name, img->addr, img->size } : (struct swap_object){ 0 };
+}
+
+err_t swap_one(const char *old, const char *new, const char *transfer, unsigned flags, struct swap_result *res)
+{
+	struct swap_object obj = swap_image(new);
+	if (!obj.bytes)
+		return E_NOTFOUND;
+	struct swap_spec spec = { ns_root(), &old, 1, &obj, 1, transfer, flags };
+	return swap_cells(&spec, res);
+}

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "cell.h"
+#include "swap.h"
 #include "kernel/cell/elf.h"
 
 struct world {
@@ -55,5 +56,11 @@ const char *sym_name(const struct object *o, const Elf64_Sym *s);
 size_t sym_index(const struct object *o, const char *name);
 Elf64_Rela *rela_against(const struct object *o, const char *target_name, const char *symbol);
 bool loaded_section(const Elf64_Shdr *s);
+/* The boot image of cell name as a swap's new object ({0} if none: no
+ * assertion, so tasks may call it). */
+struct swap_object swap_image(const char *name);
+/* Swaps old for the image new in the root namespace (E_NOTFOUND if there
+ * is no such image). */
+err_t swap_one(const char *old, const char *new, const char *transfer, unsigned flags, struct swap_result *res);
 
 #endif

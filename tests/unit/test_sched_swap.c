@@ -68,24 +68,10 @@ static const char *turns(unsigned cpu, size_t n)
 	return buf;
 }
 
-static struct swap_object image(const char *name)
-{
-	const struct cell_image *img = cell_image_find(name);
-	ck_assert_msg(img != NULL, "no image %s", name);
-	return (struct swap_object){ img->name, img->addr, img->size };
-}
-
-static err_t swap1(const char *old, const char *new, const char *transfer, struct swap_result *res)
-{
-	struct swap_object obj = image(new);
-	struct swap_spec spec = { ns_root(), &old, 1, &obj, 1, transfer, 0 };
-	return swap_cells(&spec, res);
-}
-
 static void must_swap(const char *old, const char *new, const char *transfer)
 {
 	struct swap_result res;
-	err_t e = swap1(old, new, transfer, &res);
+	err_t e = swap_one(old, new, transfer, 0, &res);
 	char line[512];
 	swap_result_format(&res, line, sizeof line);
 	ck_assert_msg(e == E_OK, "%s -> %s: %s\n%s", old, new, line, res.problems);
@@ -116,7 +102,7 @@ START_TEST(test_a_swap_without_the_transfer_function_is_refused)
 	queued("b", 2, 10);
 	struct world before = world_now();
 	struct swap_result res;
-	ck_assert_int_eq(swap1("sched_rr", "sched_prio", NULL, &res), E_INCOMPATIBLE);
+	ck_assert_int_eq(swap_one("sched_rr", "sched_prio", NULL, 0, &res), E_INCOMPATIBLE);
 	ck_assert_int_eq(res.failed_stage, SWAP_VERIFY);
 	ck_assert_msg(strstr(res.problems, "data object run_queues changed size"), "%s", res.problems);
 	assert_world_is(before, "after the refusal");
@@ -194,7 +180,7 @@ START_TEST(test_a_failed_redirect_leaves_the_tasks_queued)
 	struct world before = world_now();
 	swap_inject_write_failure(2);
 	struct swap_result res;
-	ck_assert_int_eq(swap1("sched_rr", "sched_prio", "sched_prio_take_over", &res), E_HAL);
+	ck_assert_int_eq(swap_one("sched_rr", "sched_prio", "sched_prio_take_over", 0, &res), E_HAL);
 	ck_assert_int_eq(res.failed_stage, SWAP_REDIRECT);
 	assert_world_is(before, "after the failed redirect");
 	ck_assert_str_eq(policy(), "round robin");
@@ -220,7 +206,7 @@ START_TEST(test_the_transfer_refuses_a_queue_in_use)
 	q[MAX_CPUS - 1].lock.locked = 1;
 	struct world before = world_now();
 	struct swap_result res;
-	ck_assert_int_eq(swap1("sched_rr", "sched_prio", "sched_prio_take_over", &res), E_FAILED);
+	ck_assert_int_eq(swap_one("sched_rr", "sched_prio", "sched_prio_take_over", 0, &res), E_FAILED);
 	ck_assert_int_eq(res.failed_stage, SWAP_REDIRECT);
 	assert_world_is(before, "after the refusal");
 	ck_assert_str_eq(turns(2, 3), "a b a");

@@ -32,22 +32,15 @@ static void assert_answers(int version)
 
 static struct swap_object image(const char *name)
 {
-	const struct cell_image *img = cell_image_find(name);
-	ck_assert_msg(img != NULL, "no image %s", name);
-	return (struct swap_object){ img->name, img->addr, img->size };
-}
-
-static err_t swap1(const char *old, const char *new, const char *transfer, unsigned flags, struct swap_result *res)
-{
-	struct swap_object obj = image(new);
-	struct swap_spec spec = { ns_root(), &old, 1, &obj, 1, transfer, flags };
-	return swap_cells(&spec, res);
+	struct swap_object o = swap_image(name);
+	ck_assert_msg(o.bytes != NULL, "no image %s", name);
+	return o;
 }
 
 static void must_swap(const char *old, const char *new, const char *transfer, unsigned flags)
 {
 	struct swap_result res;
-	err_t e = swap1(old, new, transfer, flags, &res);
+	err_t e = swap_one(old, new, transfer, flags, &res);
 	char line[512];
 	swap_result_format(&res, line, sizeof line);
 	ck_assert_msg(e == E_OK, "%s -> %s: %s\n%s", old, new, line, res.problems);
@@ -111,7 +104,7 @@ START_TEST(test_swap_redirects_every_kind_of_site)
 	snap_sites("swap_lib", &before);
 	ck_assert_uint_ge(before.n, 6); /* call, hook, 2 table slots, GOT, two data reads */
 	struct swap_result res;
-	ck_assert_int_eq(swap1("swap_lib", "swap_lib_v2", NULL, 0, &res), E_OK);
+	ck_assert_int_eq(swap_one("swap_lib", "swap_lib_v2", NULL, 0, &res), E_OK);
 	ck_assert_uint_eq(res.edges, before.n);
 	ck_assert_uint_eq(res.sites, before.n);
 	ck_assert_uint_eq(res.copied, 2); /* swap_lib_calls, swap_lib_greeting */
@@ -138,7 +131,7 @@ START_TEST(test_transfer_function_replaces_the_copy)
 	ck_assert_int_eq(call_int("swap_user_calls", 0), 200);
 	/* A transfer function the new cells do not declare is refused. */
 	struct swap_result res;
-	ck_assert_int_eq(swap1("swap_lib_v2", "swap_lib", "swap_lib_v2_transfer", 0, &res), E_NOTFOUND);
+	ck_assert_int_eq(swap_one("swap_lib_v2", "swap_lib", "swap_lib_v2_transfer", 0, &res), E_NOTFOUND);
 	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
 	assert_answers(2);
 }
@@ -162,7 +155,7 @@ START_TEST(test_refused_swaps_change_nothing)
 	struct swap_result res;
 
 	/* 1. Verification: swap_lib_apply missing, swap_lib_calls grown. */
-	ck_assert_int_ne(swap1("swap_lib", "swap_lib_bad", NULL, 0, &res), E_OK);
+	ck_assert_int_ne(swap_one("swap_lib", "swap_lib_bad", NULL, 0, &res), E_OK);
 	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
 	ck_assert_uint_ge(res.n_problems, 3); /* two uses of swap_lib_apply, the data read */
 	ck_assert_msg(strstr(res.problems, "swap_user:.text.swap_user_direct needs swap_lib_apply"), "%s", res.problems);
@@ -183,7 +176,7 @@ START_TEST(test_refused_swaps_change_nothing)
 
 	/* 3. A write failing inside stage 3, after two sites were written. */
 	swap_inject_write_failure(3);
-	ck_assert_int_eq(swap1("swap_lib", "swap_lib_v2", NULL, 0, &res), E_HAL);
+	ck_assert_int_eq(swap_one("swap_lib", "swap_lib_v2", NULL, 0, &res), E_HAL);
 	ck_assert_uint_eq(res.failed_stage, SWAP_REDIRECT);
 	ck_assert_msg(strstr(res.diag.detail, "injected"), "%s", res.diag.detail);
 	assert_world_is(w, "after a write failed in stage 3");
@@ -236,11 +229,11 @@ START_TEST(test_swap_refuses_bad_requests)
 	load("swap_lib");
 	load("swap_user");
 	struct swap_result res;
-	ck_assert_int_eq(swap1("no_such_cell", "swap_lib_v2", NULL, 0, &res), E_NOTFOUND);
+	ck_assert_int_eq(swap_one("no_such_cell", "swap_lib_v2", NULL, 0, &res), E_NOTFOUND);
 	ck_assert_str_eq(res.diag.cell, "no_such_cell");
-	ck_assert_int_eq(swap1("nano_core_mm", "swap_lib_v2", NULL, 0, &res), E_INVAL);
+	ck_assert_int_eq(swap_one("nano_core_mm", "swap_lib_v2", NULL, 0, &res), E_INVAL);
 	/* swap_user stays and exports what the new cell would export again. */
-	ck_assert_int_eq(swap1("swap_lib", "swap_user", NULL, 0, &res), E_UNDEF_SYMBOL);
+	ck_assert_int_eq(swap_one("swap_lib", "swap_user", NULL, 0, &res), E_UNDEF_SYMBOL);
 	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
 	assert_answers(1);
 }
@@ -284,12 +277,12 @@ START_TEST(test_a_pointer_into_changed_strings_is_refused)
 	load("swap_strs");
 	struct world w = world_now();
 	struct swap_result res;
-	ck_assert_int_eq(swap1("swap_strs", "swap_strs_v2", NULL, 0, &res), E_INCOMPATIBLE);
+	ck_assert_int_eq(swap_one("swap_strs", "swap_strs_v2", NULL, 0, &res), E_INCOMPATIBLE);
 	ck_assert_uint_eq(res.failed_stage, SWAP_REDIRECT);
 	ck_assert_msg(strstr(res.diag.detail, "no sure counterpart"), "%s", res.diag.detail);
 	assert_world_is(w, "after a refused translation");
 	ck_assert_int_eq(call_int("swap_strs_ch", 6), 'o');
-	ck_assert_int_eq(swap1("swap_strs", "swap_strs_v2", NULL, SWAP_FRESH, &res), E_OK);
+	ck_assert_int_eq(swap_one("swap_strs", "swap_strs_v2", NULL, SWAP_FRESH, &res), E_OK);
 	ck_assert_int_eq(call_int("swap_strs_ch", 6), 't');
 }
 END_TEST
@@ -302,7 +295,7 @@ START_TEST(test_injection_is_spent_by_the_swap_it_was_armed_for)
 	load("swap_user");
 	struct swap_result res;
 	swap_inject_write_failure(1);
-	ck_assert_int_ne(swap1("swap_lib", "swap_lib_bad", NULL, 0, &res), E_OK);
+	ck_assert_int_ne(swap_one("swap_lib", "swap_lib_bad", NULL, 0, &res), E_OK);
 	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
 	must_swap("swap_lib", "swap_lib_v2", NULL, 0);
 	assert_answers(2);
@@ -320,14 +313,14 @@ START_TEST(test_verification_refuses_privilege_clash_and_undeclared_transfer)
 	load("hello");
 	struct world w = world_now();
 	struct swap_result res;
-	ck_assert_int_eq(swap1("swap_lib", "swap_lib_kernel", NULL, 0, &res), E_PRIVILEGE);
+	ck_assert_int_eq(swap_one("swap_lib", "swap_lib_kernel", NULL, 0, &res), E_PRIVILEGE);
 	ck_assert_uint_eq(res.failed_stage, SWAP_VERIFY);
 	const char *old = "swap_lib";
 	struct swap_object objs[2] = { image("swap_lib_v2"), image("dup_hello") };
 	struct swap_spec spec = { ns_root(), &old, 1, objs, 2, NULL, 0 };
 	ck_assert_int_eq(swap_cells(&spec, &res), E_DUP_SYMBOL);
 	ck_assert_msg(strstr(res.problems, "exports hello_main, as cell hello, which stays, does"), "%s", res.problems);
-	ck_assert_int_eq(swap1("swap_lib", "swap_lib_v2", "swap_lib_version", 0, &res), E_NOTFOUND);
+	ck_assert_int_eq(swap_one("swap_lib", "swap_lib_v2", "swap_lib_version", 0, &res), E_NOTFOUND);
 	ck_assert_msg(strstr(res.problems, "no new cell declares SWAP_TRANSFER(swap_lib_version)"), "%s", res.problems);
 	assert_world_is(w, "after the refusals");
 	assert_answers(1);

@@ -77,21 +77,13 @@ static int64_t call_through_users(struct caller **cp)
 	return 0;
 }
 
-static struct swap_object image(const char *name)
-{
-	const struct cell_image *img = cell_image_find(name);
-	return (struct swap_object){ img->name, img->addr, img->size };
-}
-
 static int64_t counter(void) { return *(volatile int64_t *)ns_resolve(ns_root(), "dep_counter")->addr; }
 
 /* Swaps old for new; the answer of every user must be new's version. */
 static bool swap_once(const char *old, const char *new, int64_t version)
 {
-	struct swap_object obj = image(new);
-	struct swap_spec spec = { ns_root(), &old, 1, &obj, 1, NULL, 0 };
 	struct swap_result res;
-	err_t e = swap_cells(&spec, &res);
+	err_t e = swap_one(old, new, NULL, 0, &res);
 	if (e || res.sites != DEP_USERS + 1 || res.edges != DEP_USERS + 1 || res.copied != 1 ||
 	    res.retired + res.freed != 1) {
 		char line[256];
