@@ -261,7 +261,7 @@ static bool plan_copy(const struct cell_data_object *was, void *arg)
 			return false;
 		}
 		x->copies = grown;
-		x->copies[x->n_copies++] = (struct swap_copy){ now.name, p->old, x->new[k], was->addr, now.addr, was->size };
+		x->copies[x->n_copies++] = (struct swap_copy){ now.name, x->new[k], was->addr, now.addr, was->size };
 		return true;
 	}
 	return true;
@@ -336,7 +336,9 @@ static void stage_commit(struct swap_txn *x)
 static void undo_load(struct swap_txn *x)
 {
 	struct cell_diag d;
-	for (size_t i = x->n_new; i--;) /* cell_load_set loaded them in an order; any dependent first */
+	/* n rounds, each unloading every new cell that no other still uses:
+	 * they form no cycle, so each round frees at least one. */
+	for (size_t i = x->n_new; i--;)
 		for (size_t k = x->n_new; k--;)
 			if (x->new[k] && cell_unload(x->new[k], &d) == E_OK)
 				x->new[k] = NULL;

@@ -22,7 +22,7 @@ struct swap_site {
 /* One data object of an old cell to copy into the same-named one of a new cell. */
 struct swap_copy {
 	const char *name;
-	struct cell *from_cell, *to_cell;
+	struct cell *to_cell;
 	uintptr_t from, to;
 	size_t size;
 };
