@@ -11,6 +11,10 @@
  *   expect TEXT   wait (up to 30 s) until the output after the previous
  *                 expect's match contains TEXT; the output in between is
  *                 "the last segment"
+ *   await TEXT    wait (up to 30 s) until the output since the last send
+ *                 contains TEXT: several awaits after one send match in
+ *                 any order (lines of tasks that run at once); the next
+ *                 expect looks after the latest match
  *   absent TEXT   the last segment does not contain TEXT
  *   number TEXT   expect TEXT, then read the number after it: later TEXTs
  *                 say $N for it (task ids differ between runs with --cpus)
@@ -42,6 +46,7 @@ static struct termios modes_before;
 static char *out;             /* everything the command wrote */
 static size_t out_len, out_cap;
 static size_t mark;           /* where the next expect starts looking */
+static size_t sent_at;        /* where the output stood when the last send was typed */
 static size_t seg_from, seg_to; /* the last segment */
 static int script_line;
 static char number[32] = "?"; /* what $N stands for */
@@ -137,6 +142,23 @@ static void do_expect(const char *text, size_t len)
 	}
 }
 
+static void do_await(const char *text, size_t len)
+{
+	long deadline = now_ms() + EXPECT_TIMEOUT_MS;
+	for (;;) {
+		char *hit = out ? memmem(out + sent_at, out_len - sent_at, text, len) : NULL;
+		if (hit) {
+			size_t end = (size_t)(hit - out) + len;
+			if (end > mark)
+				mark = end;
+			return;
+		}
+		long left = deadline - now_ms();
+		if (left <= 0 || !read_output((int)left))
+			fail("no '%s' in the output since the last send", text);
+	}
+}
+
 static void do_number(const char *text, size_t len)
 {
 	do_expect(text, len);
@@ -200,8 +222,11 @@ static void run_step(char *line)
 	if (!strcmp(line, "send")) {
 		if (write(master, arg, len) != (ssize_t)len)
 			fail("cannot type: %s", strerror(errno));
+		sent_at = out_len;
 	} else if (!strcmp(line, "expect")) {
 		do_expect(arg, len);
+	} else if (!strcmp(line, "await")) {
+		do_await(arg, len);
 	} else if (!strcmp(line, "number")) {
 		do_number(arg, len);
 	} else if (!strcmp(line, "absent")) {
