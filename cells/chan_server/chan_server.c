@@ -218,6 +218,8 @@ int64_t chan_server_main(const struct app_args *args)
 			e = start(clients, requests, &out, &report_tx, &t);
 		if (e)
 			kprintf("chan_server: cannot start: %s\n", err_name(e));
+		else
+			kprintf("chan_server: %llu clients and the server started\n", (unsigned long long)clients);
 		requests_tx_drop(&out);      /* the clients' clones alone keep the server going */
 		reports_tx_drop(&report_tx); /* ... and the reports coming */
 		ok = collect(&reports, requests, &answered) && !e;
