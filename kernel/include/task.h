@@ -5,7 +5,7 @@
  * references (struct task_ref), never by raw ids in APIs.
  *
  * One entry point per action: task_spawn (TASK_SPAWN checks the entry's
- * type), task_yield, task_sleep_ns, wait queues (wait_queue_wait_cond /
+ * type), task_yield, task_sleep_ns, wait queues (wait_queue_wait_until /
  * wait_queue_wake_*), task_exit, task_kill, task_join; tasks_init and
  * tasks_fini bring every CPU up and down, and the boot CPU idles in
  * sched_idle_until. */
@@ -116,6 +116,20 @@ void wait_queue_init(struct wait_queue *wq) NONNULL(1);
  * blocking) if preemption is disabled: a switch while holding a
  * preemption-disabling lock is refused, not attempted. */
 bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *arg), void *arg) NONNULL(1, 2) MUST_USE;
+
+#define WAIT_FOREVER UINT64_MAX
+enum wait_status { WAIT_DONE, WAIT_TIMEOUT, WAIT_REFUSED };
+/* Like wait_queue_wait_cond, but gives up at deadline_ns (the time_ns()
+ * clock; WAIT_FOREVER: never). WAIT_DONE when cond(arg) held: it is checked
+ * under the queue lock first, after every wake-up, and one last time when
+ * the deadline passed, so a wake-up racing the deadline is not lost.
+ * WAIT_TIMEOUT when the deadline passed first; never early, but up to a
+ * timer tick late (the tick wakes timed waiters). WAIT_REFUSED (without
+ * blocking) when cond does not hold and preemption is disabled or the
+ * caller is an idle task. A deadline already past checks cond once. A kill
+ * unwinds the waiting task as in any wait (it leaves the queue first). */
+enum wait_status wait_queue_wait_until(struct wait_queue *wq, bool (*cond)(void *arg), void *arg,
+				       uint64_t deadline_ns) NONNULL(1, 2) MUST_USE;
 bool wait_queue_wake_one(struct wait_queue *wq) NONNULL(1);
 size_t wait_queue_wake_all(struct wait_queue *wq) NONNULL(1);
 

@@ -43,6 +43,7 @@ static struct task *task_alloc(const char *name)
 	t->refs = 1; /* the task's own */
 	wait_queue_init(&t->ended);
 	list_init(&t->wait_link);
+	list_init(&t->sleep_link);
 	list_init(&t->all_link);
 	list_init(&t->held_mutexes);
 	return t;
