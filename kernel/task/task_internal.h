@@ -47,6 +47,10 @@ struct task {
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c; the fault layer decides) */
 	void *arg_pristine;          /* restartable: the argument as spawned */
+	void (*arg_release)(void *arg); /* task_options.arg_release; NULL once taken to be called */
+	void (*release_now)(void *arg); /* the fresh context's release (task.c: release_on_own_stack) */
+	enum task_state end_how;     /* and how the task ends after it */
+	int64_t end_value;
 	size_t arg_size;
 	volatile bool kill_requested;
 	bool unwinding;
