@@ -299,6 +299,101 @@ START_TEST(test_a_kill_from_another_cpu_unwinds_a_timed_waiter)
 }
 END_TEST
 
+/* --- task_ending ----------------------------------------------------------------------- */
+enum ending_how { ENDING_PANICS, ENDING_KILLED, ENDING_KILLS_ITSELF, ENDING_RESTARTS };
+struct ending_arg {
+	enum ending_how how;
+};
+/* task_ending() as seen: at the start of each run, in the cleanup, after a
+ * self-kill that cannot be carried out yet, and in the release */
+static volatile int ending_at_start[3], ending_in_cleanup, ending_pending, ending_in_release, ending_runs;
+
+static void note_ending(int *unused)
+{
+	(void)unused;
+	ending_in_cleanup = task_ending();
+}
+
+static void release_ending(struct ending_arg *a)
+{
+	(void)a;
+	ending_in_release = task_ending();
+}
+
+static int64_t ending_main(struct ending_arg *a)
+{
+	int run = ending_runs++;
+	ending_at_start[run] = task_ending();
+	int guard CLEANUP(note_ending) = 0;
+	(void)guard;
+	switch (a->how) {
+	case ENDING_PANICS:
+		task_panic("ending");
+	case ENDING_KILLED:
+		T_CHECK(wait_queue_wait_cond(&wq, is_false, NULL)); /* not reached: killed in it */
+		return -1;
+	case ENDING_KILLS_ITSELF: {
+		struct task_ref me = task_current_ref();
+		preempt_disable(); /* the kill cannot be carried out here: it waits */
+		T_CHECK(task_kill(&me) == E_OK);
+		ending_pending = task_ending();
+		preempt_enable();
+		task_ref_drop(&me);
+		(void)task_yield(); /* a kill point */
+		return -1;
+	}
+	default:
+		if (run == 0)
+			task_panic("restart me");
+		return 0;
+	}
+}
+
+static int64_t ending(void *unused)
+{
+	(void)unused;
+	wait_queue_init(&wq);
+	int64_t seen = 0;
+	T_CHECK(!task_ending());
+	for (int how = ENDING_PANICS; how <= ENDING_RESTARTS; how++) {
+		ending_runs = ending_in_cleanup = ending_pending = ending_in_release = 0;
+		ending_at_start[0] = ending_at_start[1] = -1;
+		struct task_options o = TASK_OPTIONS_DEFAULT;
+		o.cpu = 0;
+		o.restartable = how == ENDING_RESTARTS;
+		struct ending_arg a = { (enum ending_how)how };
+		struct task_ref t;
+		T_CHECK(TASK_SPAWN_OWNING(&o, ending_main, release_ending, &a, &t) == E_OK);
+		if (how == ENDING_KILLED) {
+			T_CHECK(yield_until(t.t, TASK_BLOCKED));
+			T_CHECK(task_kill(&t) == E_OK);
+		}
+		int64_t v;
+		T_CHECK(task_join(&t, &v) == (how == ENDING_RESTARTS ? E_OK : E_FAILED));
+		task_ref_drop(&t);
+		T_CHECK(ending_at_start[0] == 0);
+		/* unwinding; but the restarted task's last run returns: its cleanup runs in a task not ending */
+		T_CHECK(ending_in_cleanup == (how != ENDING_RESTARTS));
+		if (how == ENDING_KILLS_ITSELF)
+			T_CHECK(ending_pending == 1);
+		if (how == ENDING_RESTARTS) {
+			T_CHECK(ending_runs == 2 && ending_at_start[1] == 0); /* a restart is a fresh start */
+			T_CHECK(ending_in_release == 0);                   /* it returned: nothing is dying */
+		} else {
+			T_CHECK(ending_in_release == 1);
+		}
+		seen++;
+	}
+	return seen;
+}
+
+START_TEST(test_task_ending_is_true_while_unwinding_or_a_kill_is_pending)
+{
+	ck_assert(!task_ending()); /* the test's own context: an idle task */
+	ck_assert_int_eq(RUN_IN_TASK(ending, NULL), 4);
+}
+END_TEST
+
 /* --- wakers racing deadlines ------------------------------------------------------- */
 #define WAITERS 4
 #define DEADLINE_KINDS 4
@@ -445,6 +540,7 @@ static Suite *wait_suite(void)
 	tcase_add_test(one, test_a_deadline_already_past_checks_the_condition_once);
 	tcase_add_test(one, test_a_timed_wait_is_refused_without_preemption_or_in_idle);
 	tcase_add_test(one, test_a_kill_unwinds_a_timed_waiter_off_both_lists);
+	tcase_add_test(one, test_task_ending_is_true_while_unwinding_or_a_kill_is_pending);
 	suite_add_tcase(s, one);
 	TCase *smp = tcase_create("smp");
 	tcase_set_timeout(smp, 240);
