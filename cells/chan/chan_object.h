@@ -22,7 +22,6 @@
 #include "heap.h"
 #include "klib.h"
 #include "panic.h"
-#include "sync.h"
 #include "task.h"
 
 #define CHAN_LAYOUT 0x4348414e00000001ull /* "CHAN", layout 1 */
@@ -40,7 +39,9 @@ struct chan_waiter {
 
 struct chan {
 	uint64_t layout;    /* CHAN_LAYOUT */
-	struct mutex lock;  /* robust: a task that dies holding it leaves it marked, and the next repairs */
+	int locked;         /* the channel's lock (chan_lock) */
+	bool dirty;         /* a task died holding the lock: check the state before using it */
+	struct task *holder;
 	size_t msg_size, capacity;
 	size_t head, count; /* the ring: count messages from slot head on */
 	unsigned senders, receivers;
@@ -74,7 +75,6 @@ static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct cha
 	if (!ch)
 		return E_NOMEM;
 	ch->layout = CHAN_LAYOUT;
-	mutex_init(&ch->lock);
 	ch->msg_size = msg_size;
 	ch->capacity = capacity;
 	ch->senders = ch->receivers = 1;
@@ -88,16 +88,26 @@ static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct cha
 }
 
 /* --- the lock ----------------------------------------------------------- */
-/* Held from chan_lock to chan_unlock. A task that dies in between (a fault
- * or kill unwinds it) releases it through its cleanup, marked owner died;
- * the next locker checks the state and repairs it (chan_repair). */
+/* Held from chan_lock to chan_unlock, never across a wait (a task blocks
+ * only after dropping it), so a task that finds it taken yields until it is
+ * free: the holder is a few instructions from letting go. Robust: a task
+ * that dies in between (a fault, or a kill the tick delivers, unwinds it)
+ * releases it through the guard's cleanup and marks the channel dirty; the
+ * next locker checks the state and repairs it (chan_repair). Lighter than
+ * the kernel's robust mutex, which keeps lists of held locks, and every
+ * round trip takes it four times. */
 struct chan_guard {
 	struct chan *ch;
 };
 static inline void chan_guard_release(struct chan_guard *g)
 {
-	if (g->ch)
-		mutex_unlock(&g->ch->lock);
+	if (!g->ch)
+		return;
+	if (task_ending())
+		g->ch->dirty = true; /* left in the middle of a change */
+	g->ch->holder = NULL;
+	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
+	g->ch = NULL;
 }
 #define CHAN_GUARD(g) struct chan_guard g CLEANUP(chan_guard_release) = { NULL }
 
@@ -126,25 +136,29 @@ static inline void chan_repair(struct chan *ch)
 	chan_waiters_repair(&ch->recv_waiters);
 }
 
-/* CHAN_OK with the lock held in g, or CHAN_REFUSED (the caller may not
- * block, or holds the lock already). */
+/* CHAN_OK with the lock held in g, or CHAN_REFUSED: the caller holds it
+ * already, or it is taken and the caller may not yield to its holder
+ * (preemption disabled, an idle task). */
 static inline enum chan_status chan_lock(struct chan *ch, struct chan_guard *g)
 {
-	struct mutex_result r = mutex_lock(&ch->lock);
-	if (!mutex_result_held(r))
-		return CHAN_REFUSED;
+	struct task *me = task_current();
+	while (__atomic_exchange_n(&ch->locked, 1, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&ch->holder, __ATOMIC_RELAXED) == me || !task_yield())
+			return CHAN_REFUSED;
+	}
+	ch->holder = me;
 	g->ch = ch;
-	if (r.status == MUTEX_OWNER_DIED) {
+	if (ch->dirty) {
 		chan_repair(ch);
-		if (mutex_mark_consistent(&ch->lock))
-			task_panic("channel lock: owner died, but not ours to repair");
+		ch->dirty = false;
 	}
 	return CHAN_OK;
 }
 
 static inline void chan_unlock(struct chan_guard *g)
 {
-	mutex_unlock(&g->ch->lock);
+	g->ch->holder = NULL;
+	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
 	g->ch = NULL;
 }
 
@@ -235,9 +249,17 @@ static inline bool chan_waiter_done(void *p)
 }
 
 /* Blocks after the caller queued w on the side of wq and dropped the lock,
- * until another task sets w's status or the deadline passes. */
-static inline enum chan_status chan_wait(struct chan_waiter *w, struct wait_queue *wq, uint64_t deadline)
+ * until another task sets w's status or the deadline passes. polls: yields
+ * to try first (the word fastpath): a peer on this CPU, or running on
+ * another, usually answers within a few, and a yield costs a task switch
+ * without the wait queue's sleep and wake-up. */
+#define CHAN_WORD_POLLS 8
+static inline enum chan_status chan_wait(struct chan_waiter *w, struct wait_queue *wq, uint64_t deadline,
+					 unsigned polls)
 {
+	for (unsigned i = 0; i < polls && !chan_waiter_done(w); i++)
+		if (!task_yield())
+			break;
 	enum wait_status ws = wait_queue_wait_until(wq, chan_waiter_done, w, deadline);
 	if (ws != WAIT_DONE) {
 		CHAN_GUARD(g);
@@ -296,10 +318,11 @@ static inline err_t chan_object_clone(const struct chan_end *e, struct chan_end 
 	if (chan_lock(ch, &g) != CHAN_OK)
 		return E_FAILED;
 	unsigned *count = e->side == CHAN_SIDE_TX ? &ch->senders : &ch->receivers;
-	if (*count == UINT32_MAX)
-		return E_RANGE;
-	(*count)++;
+	bool room = *count < UINT32_MAX;
+	*count += room;
 	chan_unlock(&g);
+	if (!room)
+		return E_RANGE;
 	*out = *e;
 	return E_OK;
 }
@@ -353,9 +376,9 @@ static inline err_t chan_object_stats(const struct chan_end *e, struct chan_stat
 
 /* A receive: the ring first, then the oldest waiting sender, then wait.
  * refill: the buffered protocol, which moves a waiting sender's message
- * into the room a receive made. */
+ * into the room a receive made; polls: chan_wait's. */
 static inline struct chan_got chan_object_recv(struct chan_end *rx, void *out, size_t size, uint64_t deadline,
-					       bool refill)
+					       bool refill, unsigned polls)
 {
 	struct chan *ch = chan_of(rx, CHAN_SIDE_RX, "chan_recv on an endpoint that is not a receiver");
 	if (size != ch->msg_size)
@@ -381,7 +404,7 @@ static inline struct chan_got chan_object_recv(struct chan_end *rx, void *out, s
 	} else {
 		chan_enqueue(&w, &ch->recv_waiters, out);
 		chan_unlock(&g);
-		return (struct chan_got){ chan_wait(&w, &ch->recv_wq, deadline) };
+		return (struct chan_got){ chan_wait(&w, &ch->recv_wq, deadline, polls) };
 	}
 	if (wake)
 		wait_queue_wake_all(&ch->send_wq);

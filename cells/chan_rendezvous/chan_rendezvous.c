@@ -23,7 +23,7 @@ err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return chan
 
 /* A receiver that waits gets the message now; otherwise the sender waits
  * in line (behind what the ring still holds) until a receiver takes it. */
-struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline)
+static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline, unsigned polls)
 {
 	struct chan *ch = chan_of(tx, CHAN_SIDE_TX, "chan_send on an endpoint that is not a sender");
 	if (size != ch->msg_size)
@@ -45,23 +45,29 @@ struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size
 	} else {
 		chan_enqueue(&w, &ch->send_waiters, (void *)msg);
 		chan_unlock(&g);
-		return (struct chan_sent){ chan_wait(&w, &ch->send_wq, deadline) };
+		return (struct chan_sent){ chan_wait(&w, &ch->send_wq, deadline, polls) };
 	}
 	chan_unlock(&g);
 	return (struct chan_sent){ s };
 }
 
-struct chan_got chan_recv_msg(struct chan_end *rx, void *out, size_t size, uint64_t deadline)
+struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline)
 {
-	return chan_object_recv(rx, out, size, deadline, false);
+	return send(tx, msg, size, deadline, 0);
 }
 
+struct chan_got chan_recv_msg(struct chan_end *rx, void *out, size_t size, uint64_t deadline)
+{
+	return chan_object_recv(rx, out, size, deadline, false, 0);
+}
+
+/* The fastpath: a word, and a few yields before sleeping (chan_wait). */
 struct chan_sent chan_send_word(struct chan_end *tx, uint64_t word, uint64_t deadline)
 {
-	return chan_send_msg(tx, &word, sizeof word, deadline);
+	return send(tx, &word, sizeof word, deadline, CHAN_WORD_POLLS);
 }
 
 struct chan_got chan_recv_word(struct chan_end *rx, uint64_t *out, uint64_t deadline)
 {
-	return chan_object_recv(rx, out, sizeof *out, deadline, false);
+	return chan_object_recv(rx, out, sizeof *out, deadline, false, CHAN_WORD_POLLS);
 }
