@@ -412,6 +412,69 @@ static int64_t swap_mid_flight(void *unused)
 START_TEST(test_a_swap_mid_flight_keeps_every_message_in_order) { RUN_IN_TASK(swap_mid_flight, NULL); }
 END_TEST
 
+/* A task whose cleanup receives from a channel, killed while it sleeps:
+ * its cleanup runs while it unwinds, and a blocking receive there must
+ * not wait (nothing would ever come, and the kill would never end). */
+struct cleanup_recv {
+	struct num_rx *rx;
+	enum chan_status status;
+};
+static void receive_in_cleanup(struct cleanup_recv **cp)
+{
+	uint64_t v;
+	(*cp)->status = chan_recv((*cp)->rx, &v).status;
+}
+static int64_t sleeps_with_a_cleanup(struct cleanup_recv **cp)
+{
+	struct cleanup_recv *c CLEANUP(receive_in_cleanup) = *cp;
+	while (c)
+		task_sleep_ns(1000000000);
+	return 0;
+}
+
+/* Catches: a blocking call from a dying task's cleanup that waits (the
+ * kill would hang), or one that does not say why it did not wait. */
+static int64_t killed_status(void *unused)
+{
+	struct num_tx tx CHAN_AUTO(num_tx) = CHAN_NONE;
+	struct num_rx rx CHAN_AUTO(num_rx) = CHAN_NONE;
+	T_CHECK(chan_create(&tx, &rx, 2) == E_OK);
+	struct cleanup_recv c = { &rx, -1 }, *cp = &c;
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	struct task_ref t;
+	T_CHECK(TASK_SPAWN(&o, sleeps_with_a_cleanup, &cp, &t) == E_OK);
+	T_CHECK(task_yield());
+	T_CHECK(task_kill(&t) == E_OK);
+	int64_t v;
+	T_CHECK(task_join(&t, &v) == E_FAILED);
+	task_ref_drop(&t);
+	T_CHECK(c.status == CHAN_KILLED);
+	T_CHECK(stats_of(&rx.end).recv_waiting == 0);
+	return 0;
+}
+START_TEST(test_a_dying_task_does_not_wait_in_a_channel) { RUN_IN_TASK(killed_status, NULL); }
+END_TEST
+
+/* Catches: a wait attempted with preemption disabled (the CPU would hang
+ * on one CPU), or a refused waiter left queued. */
+static int64_t refused(void *unused)
+{
+	struct num_tx tx CHAN_AUTO(num_tx) = CHAN_NONE;
+	struct num_rx rx CHAN_AUTO(num_rx) = CHAN_NONE;
+	T_CHECK(chan_create(&tx, &rx, 2) == E_OK);
+	uint64_t v = 1;
+	preempt_disable();
+	enum chan_status got = chan_recv(&rx, &v).status;
+	enum chan_status sent = chan_try_send(&tx, &v).status; /* a try never waits: fine here */
+	preempt_enable();
+	T_CHECK(got == CHAN_REFUSED);
+	T_CHECK(sent == CHAN_FULL);
+	T_CHECK(stats_of(&rx.end).recv_waiting == 0);
+	return 0;
+}
+START_TEST(test_a_wait_with_preemption_disabled_is_refused) { RUN_IN_TASK(refused, NULL); }
+END_TEST
+
 /* A restartable receiver that owns its endpoint through its argument:
  * the kept copy keeps the receiver side alive while the task restarts,
  * and each run takes a fresh endpoint from it. */
@@ -512,6 +575,8 @@ static Suite *chan_suite(void)
 	tcase_add_test(tc, test_a_message_taken_by_a_dying_receiver_is_not_lost);
 	tcase_add_test(tc, test_a_swap_mid_flight_keeps_every_message_in_order);
 	tcase_add_test(tc, test_a_restarted_receiver_takes_a_fresh_endpoint);
+	tcase_add_test(tc, test_a_dying_task_does_not_wait_in_a_channel);
+	tcase_add_test(tc, test_a_wait_with_preemption_disabled_is_refused);
 	tcase_add_test(tc, test_the_channel_cells_keep_no_static_data);
 	suite_add_tcase(s, tc);
 	TCase *timed = tcase_create("deadlines");
