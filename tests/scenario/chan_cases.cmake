@@ -5,22 +5,22 @@
 # protocols: the second time after `swap chan_rendezvous=chan_async`. The
 # first task spawned is 2; ids follow in spawn order whatever --cpus is.
 set(CHAN_PINGPONG_CHECKS
-	--then "^chan_pingpong: 1000 round trips, 0 lost, 0 duplicated, 0 out of order[[:punct:]] flavors: rendezvous 1000$"
+	--then "^chan_pingpong: 500 round trips, 0 lost, 0 duplicated, 0 out of order[[:punct:]] flavors: rendezvous 500$"
 	--then "^task 2 exited with 0$"
-	--then "^chan_pingpong: 1000 round trips, 0 lost, 0 duplicated, 0 out of order[[:punct:]] flavors: async 1000$"
+	--then "^chan_pingpong: 500 round trips, 0 lost, 0 duplicated, 0 out of order[[:punct:]] flavors: async 500$"
 	--then "^task 4 exited with 0$"
 	--count 0 "wrong")
 set(CHAN_PINGPONG_SCRIPT
-	"spawn chan_pingpong 1000\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 1000\njoin 4")
+	"spawn chan_pingpong 500\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 500\njoin 4")
 # 8 stages: the pipeline app is 2, its source 3, its stages 4-11.
 set(CHAN_PIPELINE_CHECKS
-	--then "^chan_pipeline: 8 stages, 2000 messages, 0 lost, 0 duplicated, 0 out of order, 0 bad checksums[[:punct:]] flavors: rendezvous 2000$"
+	--then "^chan_pipeline: 8 stages, 500 messages, 0 lost, 0 duplicated, 0 out of order, 0 bad checksums[[:punct:]] flavors: rendezvous 500$"
 	--then "^task 2 exited with 0$"
-	--then "^chan_pipeline: 8 stages, 2000 messages, 0 lost, 0 duplicated, 0 out of order, 0 bad checksums[[:punct:]] flavors: async 2000$"
+	--then "^chan_pipeline: 8 stages, 500 messages, 0 lost, 0 duplicated, 0 out of order, 0 bad checksums[[:punct:]] flavors: async 500$"
 	--then "^task 12 exited with 0$"
 	--count 0 "wrong")
 set(CHAN_PIPELINE_SCRIPT
-	"spawn chan_pipeline 8 2000\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_pipeline 8 2000\njoin 12")
+	"spawn chan_pipeline 8 500\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_pipeline 8 500\njoin 12")
 # 6 clients (tasks 3-8) and the server (9); the second run is 10.
 set(CHAN_SERVER_CHECKS
 	--count 12 "^chan_server: client [0-5]: 300 answered, 0 wrong$"
@@ -55,7 +55,7 @@ scenario(chan_apps_bad_arguments 0
 # counters are those of the start (an endpoint left unreleased keeps its
 # channel on the heap). Kills of each app's tasks are tests/pty/chan_kills.txt.
 add_test(NAME scenario.chan_apps_leave_no_memory
-	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_blocks.sh --same mem 2 -- ${SIM} --cpus 2 -c
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_blocks.sh --same mem 2 -- ${SIM} -c
 		"mem\nload chan_rendezvous\nspawn chan_pingpong 200\njoin 2\nspawn chan_pipeline 4 200\njoin 4\nspawn chan_server 4 50\njoin 10\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 200\njoin 16\nspawn chan_pipeline 4 200\njoin 18\nspawn chan_server 4 50\njoin 24\nunload chan_pingpong\nunload chan_pipeline\nunload chan_server\nunload chan_async\nmem")
 set_tests_properties(scenario.chan_apps_leave_no_memory PROPERTIES LABELS scenario)
 
