@@ -23,13 +23,13 @@ set(CHAN_PIPELINE_SCRIPT
 	"spawn chan_pipeline 8 500\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_pipeline 8 500\njoin 12")
 # 6 clients (tasks 3-8) and the server (9); the second run is 10.
 set(CHAN_SERVER_CHECKS
-	--count 12 "^chan_server: client [0-5]: 300 answered, 0 wrong$"
-	--count 2 "^chan_server: the server answered 1800 requests of 6 clients[[:punct:]] every answer right$"
+	--count 12 "^chan_server: client [0-5]: 100 answered, 0 wrong$"
+	--count 2 "^chan_server: the server answered 600 requests of 6 clients[[:punct:]] every answer right$"
 	--then "^task 2 exited with 0$"
 	--then "^task 10 exited with 0$"
 	--count 0 "stopped|FAILED|did not end")
 set(CHAN_SERVER_SCRIPT
-	"spawn chan_server 6 300\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_server 6 300\njoin 10")
+	"spawn chan_server 6 100\njoin 2\nswap chan_rendezvous=chan_async\nspawn chan_server 6 100\njoin 10")
 foreach(app pingpong pipeline server)
 	string(TOUPPER ${app} APP)
 	foreach(cpus 1 2)
