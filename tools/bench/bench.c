@@ -344,11 +344,11 @@ static const struct figure figures[] = {
 	  ">= 2x faster", NULL, NULL },
 	{ "load+link cell, spawn, join", th_cell, 300, "fork+exec+wait true", lx_fork, 60, 20,
 	  ">= 20x faster", NULL, NULL },
-	{ "1-byte round trip, rendezvous", th_chan_rendezvous, 100000, "1-byte pipe round trip", lx_pipe, 20000, 5,
+	{ "1-byte round trip, rendezvous", th_chan_rendezvous, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
 	  ">= 5x faster", NULL, NULL },
-	{ "1-word round trip, fastpath", th_chan_fast, 100000, "1-byte pipe round trip", lx_pipe, 20000, 5,
+	{ "1-word round trip, fastpath", th_chan_fast, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
 	  ">= 5x faster", NULL, NULL },
-	{ "1-byte round trip, async", th_chan_async, 100000, "1-byte pipe round trip", lx_pipe, 20000, 5,
+	{ "1-byte round trip, async", th_chan_async, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
 	  ">= 5x faster", bench_chan_async_begin, bench_chan_async_end },
 };
 #define N_FIGURES (sizeof figures / sizeof figures[0])
