@@ -127,6 +127,12 @@ NORETURN void task_exit(int64_t value);
 /* Makes t unwind itself from wherever it is (running, blocked, sleeping),
  * releasing what it holds; it ends as killed. */
 err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
+/* Whether the running task is ending: it unwinds (after a fault, panic or
+ * kill: its cleanups, and the arg_release after them, run now) or a kill
+ * is pending for it. A blocking call made from a dying task's cleanup (a
+ * channel's send or receive) returns at once instead of waiting. False in
+ * an idle task and after a restart. */
+bool task_ending(void);
 /* Unwinds the current task as failed (a broken invariant in it); with no
  * task that can be unwound (boot, idle, during an unwind), stops. */
 NORETURN void task_panic(const char *why) NONNULL(1);
