@@ -12,6 +12,7 @@ struct req {
 CHAN_TYPE(reqs, struct req);
 CHAN_TYPE(words, uint64_t);
 CHAN_TYPE(ptrs, struct req *);
+_Static_assert(CHAN_CAPACITY_MAX >= 4, "use_struct's channel has room for 4");
 
 static const char *last;
 
