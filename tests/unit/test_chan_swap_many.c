@@ -16,7 +16,6 @@
 #include "cell.h"
 #include "cell_support.h"
 #include "heap.h"
-#include "hmap.h"
 #include "ktime.h"
 #include "swap.h"
 #include "task.h"
@@ -315,10 +314,6 @@ static int64_t tasks_settle(size_t *before)
 START_TEST(test_channels_swapped_back_and_forth_under_load)
 {
 	ck_assert_uint_eq(tasks_cpus(), TBOOT_SMP_CPUS);
-	{
-		CELLS_GUARD(); /* room made first: the map's capacity is not something the swaps left */
-		ck_assert_int_eq(hmap_reserve(&ns_root()->symbols, 64), E_OK);
-	}
 	struct task_stats tasks_before;
 	task_stats(&tasks_before);
 	struct world before = world_now();
