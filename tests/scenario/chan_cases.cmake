@@ -59,6 +59,22 @@ add_test(NAME scenario.chan_apps_leave_no_memory
 		"mem\nload chan_rendezvous\nspawn chan_pingpong 200\njoin 2\nspawn chan_pipeline 4 200\njoin 4\nspawn chan_server 4 50\njoin 10\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 200\njoin 16\nspawn chan_pipeline 4 200\njoin 18\nspawn chan_server 4 50\njoin 24\nunload chan_pingpong\nunload chan_pipeline\nunload chan_server\nunload chan_async\nmem")
 set_tests_properties(scenario.chan_apps_leave_no_memory PROPERTIES LABELS scenario)
 
+# Swaps typed at the shell under load: twenty swaps back and forth while a
+# long ping-pong and pipeline run; both see the flavor change at least twice
+# and lose, duplicate and reorder nothing (tests/qemu/chan_swap_many.txt,
+# the QEMU test runs it too). One CPU: a round trip across two costs ~1 ms.
+add_test(NAME scenario.chan_swaps_from_the_shell_under_load
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0
+		--count 20 "^swap: load .* 33 sites, 33 edges"
+		--count 0 "refused"
+		--count 1 "^chan_pipeline: 4 stages, 100000 messages, 0 lost, 0 duplicated, 0 out of order, 0 bad checksums[[:punct:]] flavors: rendezvous [0-9]+, async [0-9]+, rendezvous [0-9]+"
+		--count 1 "^chan_pingpong: 100000 round trips, 0 lost, 0 duplicated, 0 out of order[[:punct:]] flavors: rendezvous [0-9]+, async [0-9]+, rendezvous [0-9]+"
+		--then "^task 2 exited with 0$"
+		--then "^task 4 exited with 0$"
+		--then "^fault log: 0 fault"
+		-- ${SIM} ${CMAKE_SOURCE_DIR}/tests/qemu/chan_swap_many.txt)
+set_tests_properties(scenario.chan_swaps_from_the_shell_under_load PROPERTIES LABELS scenario)
+
 if(VALGRIND)
 	# Shorter: each app once after the swap (pipeline 2, its source and
 	# stages 3-7; ping-pong 8 and 9; server 10, clients 11-12, server 13).
