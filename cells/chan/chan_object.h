@@ -88,25 +88,34 @@ static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct cha
 }
 
 /* --- the lock ----------------------------------------------------------- */
-/* Held from chan_lock to chan_unlock, never across a wait (a task blocks
- * only after dropping it), so a task that finds it taken yields until it is
- * free: the holder is a few instructions from letting go. Robust: a task
- * that dies in between (a fault, or a kill the tick delivers, unwinds it)
- * releases it through the guard's cleanup and marks the channel dirty; the
- * next locker checks the state and repairs it (chan_repair). Lighter than
- * the kernel's robust mutex, which keeps lists of held locks, and every
- * round trip takes it four times. */
+/* Held from chan_lock to chan_unlock, for a few instructions, never
+ * across a wait (a task blocks only after dropping it). While it is held
+ * kills are deferred (task_defer_kill): a kill arrives at the unlock, never
+ * between taking a message from one place and putting it in another. A
+ * fault or panic in between still unwinds the task: the guard's cleanup
+ * releases the lock and marks the channel dirty, and the next locker checks
+ * the state and repairs it (chan_repair). A task that finds the lock taken
+ * yields to the holder a few times, then sleeps a tick: under a priority
+ * scheduler, yielding alone would never let a preempted lower-priority
+ * holder run. Lighter than the kernel's robust mutex, which keeps lists of
+ * held locks, and every round trip takes the lock four times. */
+#define CHAN_LOCK_YIELDS 16
 struct chan_guard {
 	struct chan *ch;
 };
+static inline void chan_release(struct chan *ch)
+{
+	ch->holder = NULL;
+	__atomic_store_n(&ch->locked, 0, __ATOMIC_RELEASE);
+	task_allow_kill();
+}
 static inline void chan_guard_release(struct chan_guard *g)
 {
 	if (!g->ch)
 		return;
 	if (task_ending())
 		g->ch->dirty = true; /* left in the middle of a change */
-	g->ch->holder = NULL;
-	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
+	chan_release(g->ch);
 	g->ch = NULL;
 }
 #define CHAN_GUARD(g) struct chan_guard g CLEANUP(chan_guard_release) = { NULL }
@@ -137,14 +146,22 @@ static inline void chan_repair(struct chan *ch)
 }
 
 /* CHAN_OK with the lock held in g, or CHAN_REFUSED: the caller holds it
- * already, or it is taken and the caller may not yield to its holder
- * (preemption disabled, an idle task). */
+ * already, or runs with preemption disabled (kernel code), where it could
+ * neither wait for a holder preempted on its own CPU nor wait for a peer;
+ * or the lock is taken and the caller is an idle task. */
 static inline enum chan_status chan_lock(struct chan *ch, struct chan_guard *g)
 {
+	if (!preempt_enabled())
+		return CHAN_REFUSED;
 	struct task *me = task_current();
-	while (__atomic_exchange_n(&ch->locked, 1, __ATOMIC_ACQUIRE)) {
-		if (__atomic_load_n(&ch->holder, __ATOMIC_RELAXED) == me || !task_yield())
+	task_defer_kill(); /* before the lock is ours: no kill between taking it and the guard knowing */
+	for (unsigned tries = 0; __atomic_exchange_n(&ch->locked, 1, __ATOMIC_ACQUIRE); tries++) {
+		bool waited = __atomic_load_n(&ch->holder, __ATOMIC_RELAXED) != me &&
+			      (tries < CHAN_LOCK_YIELDS ? task_yield() : task_sleep_ns(1));
+		if (!waited) {
+			task_allow_kill();
 			return CHAN_REFUSED;
+		}
 	}
 	ch->holder = me;
 	g->ch = ch;
@@ -157,9 +174,9 @@ static inline enum chan_status chan_lock(struct chan *ch, struct chan_guard *g)
 
 static inline void chan_unlock(struct chan_guard *g)
 {
-	g->ch->holder = NULL;
-	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
+	struct chan *ch = g->ch;
 	g->ch = NULL;
+	chan_release(ch);
 }
 
 /* --- the ring and the waiters (the lock held) ------------------------- */
@@ -334,6 +351,7 @@ static inline void chan_object_drop(struct chan_end *e)
 {
 	if (!e->ch)
 		return;
+	TASK_DEFER_KILL_SCOPE; /* a kill at the unlock would leave the last drop's channel unfreed */
 	struct chan *ch = chan_of(e, e->side, "chan_drop of an endpoint of no side");
 	bool tx = e->side == CHAN_SIDE_TX;
 	CHAN_GUARD(g);
@@ -350,7 +368,7 @@ static inline void chan_object_drop(struct chan_end *e)
 	bool last = !ch->senders && !ch->receivers;
 	chan_unlock(&g);
 	if (last) {
-		ch->layout = 0; /* a stale endpoint copy is caught by chan_of, not followed */
+		ch->layout = 0; /* a stale endpoint copy is caught by chan_of while the block is not reused */
 		kfree(ch);
 	}
 }
