@@ -22,7 +22,7 @@ CELL_INFO("itc_faults", CELL_APP, 1);
 CHAN_TYPE(seqs, uint64_t);
 
 #define ITC_PATIENCE_NS 5000000000ull /* a bound on one call, so a hang ends the case instead of the test */
-#define ITC_END_NS 1000000000ull      /* the final wait for the senders to go */
+#define ITC_END_NS 1000000000ull      /* the final wait where the senders are not expected to go */
 
 struct itc_run {
 	const struct itc_case *c;
@@ -58,6 +58,8 @@ static int64_t itc_sender(struct itc_arg *a)
 			return -1;
 		r->next_send = v + 1;
 	}
+	if (r->c->pace == ITC_SENDER_YIELDS)
+		(void)task_yield(); /* the receiver waits again when this sender's endpoint goes */
 	return 0;
 }
 
@@ -86,7 +88,10 @@ static int64_t itc_receiver(struct itc_arg *a)
 		if (r->c->pace == ITC_RECEIVER_YIELDS)
 			(void)task_yield();
 		uint64_t v = 0;
-		uint64_t patience = r->delivered >= ITC_MESSAGES ? ITC_END_NS : ITC_PATIENCE_NS;
+		/* Told disconnected at once where the case expects it; a case that
+		 * expects no disconnection ends by ITC_END_NS. */
+		bool end = r->delivered >= ITC_MESSAGES && !r->c->disconnects;
+		uint64_t patience = end ? ITC_END_NS : ITC_PATIENCE_NS;
 		enum chan_status s = chan_recv_until(&rx, &v, chan_deadline_in(patience)).status;
 		r->out->receiver_end = s;
 		if (s == CHAN_DISCONNECTED)
