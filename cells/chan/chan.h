@@ -123,7 +123,7 @@ const char *chan_flavor(void);
 	static inline UNUSED void NAME##_tx_drop(struct NAME##_tx *e) { chan_drop(&e->end); } \
 	static inline UNUSED void NAME##_rx_drop(struct NAME##_rx *e) { chan_drop(&e->end); }
 
-#define CHAN_NONE { { 0 } }
+#define CHAN_NONE { .end = { .ch = NULL } }
 /* `struct ticks_tx tx CHAN_AUTO(ticks_tx) = CHAN_NONE;` */
 #define CHAN_AUTO(TYPE) CLEANUP(TYPE##_drop)
 

@@ -5,7 +5,7 @@
  * references (struct task_ref), never by raw ids in APIs.
  *
  * One entry point per action: task_spawn (TASK_SPAWN checks the entry's
- * type), task_yield, task_sleep_ns, wait queues (wait_queue_wait_cond /
+ * type), task_yield, task_sleep_ns, wait queues (wait_queue_wait_until /
  * wait_queue_wake_*), task_exit, task_kill, task_join; tasks_init and
  * tasks_fini bring every CPU up and down, and the boot CPU idles in
  * sched_idle_until. */
@@ -55,6 +55,21 @@ struct task_options {
 	bool service;          /* the kernel's own (the swap's reaper): an id from TASK_SERVICE_IDS up,
 	                        * so the ids people use stay deterministic */
 	size_t stack_bytes;    /* 0: TASK_STACK_DEFAULT; see task_stack_size */
+	/* The task owns what its argument holds (channel endpoints, say): called
+	 * exactly once with the kept argument copy when the task ends for good
+	 * (returns, fails without a restart, is killed, or shutdown kills it),
+	 * never at a restart. A restartable task's kept copy is the pristine
+	 * one (the argument as spawned), which keeps what it owns across
+	 * restarts; each run borrows it through its fresh copy. A task that
+	 * cannot restart gets its own copy, as its run left it. Called in the
+	 * ending task, after its stack unwound and the mutexes it held were
+	 * released, with preemption enabled, before a joiner returns. It may
+	 * block; a fault or panic in it is logged and ends the task as failed
+	 * (killed if it was being killed), without a restart or a second call;
+	 * what it did not release stays so. If the spawn fails it is not called:
+	 * the caller still owns what it put in the argument. Use
+	 * TASK_SPAWN_OWNING; task_spawn_raw refuses it with no argument. */
+	void (*arg_release)(void *arg);
 };
 #define TASK_SERVICE_IDS 1000000u
 #define TASK_OPTIONS_DEFAULT ((struct task_options){ .name = "task", .cpu = -1 })
@@ -85,6 +100,21 @@ err_t task_spawn_raw(const struct task_options *opts, task_entry_fn entry, const
 		task_spawn_raw((opts), (task_entry_fn)(fn), (arg), sizeof(*(arg)), (out));      \
 	})
 
+/* TASK_SPAWN for a task that owns its argument: `release` must be
+ * `void release(T *arg)` for `int64_t fn(T *arg)` (task_options.arg_release). */
+#define TASK_SPAWN_OWNING(opts, fn, release, arg, out)                                         \
+	({                                                                                      \
+		_Static_assert(__builtin_types_compatible_p(__typeof__(&(fn)),                  \
+							    int64_t (*)(__typeof__(arg))),      \
+			       "task entry must be int64_t fn(T *) for an argument of type T *"); \
+		_Static_assert(__builtin_types_compatible_p(__typeof__(&(release)),             \
+							    void (*)(__typeof__(arg))),         \
+			       "arg_release must be void release(T *) for an argument of type T *"); \
+		struct task_options owning_opts_ = *(opts);                                     \
+		owning_opts_.arg_release = (void (*)(void *))(release);                         \
+		task_spawn_raw(&owning_opts_, (task_entry_fn)(fn), (arg), sizeof(*(arg)), (out)); \
+	})
+
 /* The running task (a borrowed pointer, valid while it runs). */
 struct task *task_current(void);
 struct task_ref task_current_ref(void);
@@ -97,6 +127,12 @@ NORETURN void task_exit(int64_t value);
 /* Makes t unwind itself from wherever it is (running, blocked, sleeping),
  * releasing what it holds; it ends as killed. */
 err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
+/* Whether the running task is ending: it unwinds (after a fault, panic or
+ * kill: its cleanups, and the arg_release after them, run now) or a kill
+ * is pending for it. A blocking call made from a dying task's cleanup (a
+ * channel's send or receive) returns at once instead of waiting. False in
+ * an idle task and after a restart. */
+bool task_ending(void);
 /* Unwinds the current task as failed (a broken invariant in it); with no
  * task that can be unwound (boot, idle, during an unwind), stops. */
 NORETURN void task_panic(const char *why) NONNULL(1);
@@ -116,6 +152,20 @@ void wait_queue_init(struct wait_queue *wq) NONNULL(1);
  * blocking) if preemption is disabled: a switch while holding a
  * preemption-disabling lock is refused, not attempted. */
 bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *arg), void *arg) NONNULL(1, 2) MUST_USE;
+
+#define WAIT_FOREVER UINT64_MAX
+enum wait_status { WAIT_DONE, WAIT_TIMEOUT, WAIT_REFUSED };
+/* Like wait_queue_wait_cond, but gives up at deadline_ns (the time_ns()
+ * clock; WAIT_FOREVER: never). WAIT_DONE when cond(arg) held: it is checked
+ * under the queue lock first, after every wake-up, and one last time when
+ * the deadline passed, so a wake-up racing the deadline is not lost.
+ * WAIT_TIMEOUT when the deadline passed first; never early, but up to a
+ * timer tick late (the tick wakes timed waiters). WAIT_REFUSED (without
+ * blocking) when cond does not hold and preemption is disabled or the
+ * caller is an idle task. A deadline already past checks cond once. A kill
+ * unwinds the waiting task as in any wait (it leaves the queue first). */
+enum wait_status wait_queue_wait_until(struct wait_queue *wq, bool (*cond)(void *arg), void *arg,
+				       uint64_t deadline_ns) NONNULL(1, 2) MUST_USE;
 bool wait_queue_wake_one(struct wait_queue *wq) NONNULL(1);
 size_t wait_queue_wake_all(struct wait_queue *wq) NONNULL(1);
 

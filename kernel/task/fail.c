@@ -243,6 +243,12 @@ __attribute__((noinline)) void task_panic(const char *why)
 	hal_cpu_poweroff(PANIC_EXIT_STATUS);
 }
 
+bool task_ending(void)
+{
+	struct task *t = task_current();
+	return t && !t->idle && (t->unwinding || __atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE));
+}
+
 void task_check_kill(void)
 {
 	struct task *t = task_current();
@@ -342,4 +348,5 @@ void task_end_abnormally(struct task *t, enum task_state how)
 }
 
 EXPORT_APP(task_kill);
+EXPORT_APP(task_ending);
 EXPORT_APP(task_panic);

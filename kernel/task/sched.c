@@ -132,18 +132,36 @@ bool task_yield(void)
 	return ok;
 }
 
-/* --- time -------------------------------------------------------------------- */
+/* --- time --------------------------------------------------------------------
+ * A CPU's sleepers, by wake_at, link through sleep_link: a task in a timed
+ * wait is on its wait queue (wait_link) and here at once. The tick only
+ * takes them off this list, under this CPU's lock: it runs in interrupt
+ * context and must not spin on a wait queue's lock (a task on this CPU may
+ * hold it), so a timed waiter it wakes leaves its queue itself. */
+static void sleepers_insert(struct cpu *c, struct task *t, uint64_t at)
+{
+	if (!list_empty(&t->sleep_link))
+		panic("task %u (%s) joins a sleep list it is on already", t->id, t->name);
+	t->wake_at = at;
+	struct list *pos = c->sleepers.next;
+	while (pos != &c->sleepers && list_entry(pos, struct task, sleep_link)->wake_at <= at)
+		pos = pos->next;
+	list_insert_after(pos->prev, &t->sleep_link);
+}
+
 static void wake_sleepers(struct cpu *c)
 {
 	uint64_t now = hal_time_ns();
 	irq_state_t s = spin_lock_irqsave(&c->lock);
 	while (!list_empty(&c->sleepers)) {
-		struct task *t = list_entry(c->sleepers.next, struct task, wait_link);
+		struct task *t = list_entry(c->sleepers.next, struct task, sleep_link);
 		if (t->wake_at > now)
 			break;
-		list_remove(&t->wait_link);
-		t->state = TASK_RUNNABLE;
-		CALL(sched_add, t);
+		list_remove(&t->sleep_link);
+		if (task_claim_wake(t)) { /* else a waker or a kill made it runnable already */
+			t->state = TASK_RUNNABLE;
+			CALL(sched_add, t);
+		}
 	}
 	spin_unlock_irqrestore(&c->lock, s);
 }
@@ -157,7 +175,7 @@ bool task_sleep_ns(uint64_t ns)
 		hal_irq_restore(s);
 		return false;
 	}
-	t->wake_at = hal_time_ns() + ns;
+	uint64_t at = hal_time_ns() + ns;
 	irq_state_t ls = spin_lock_irqsave(&c->lock);
 	/* A kill that came before the sleep list had us found nothing to
 	 * cancel (task_kill sets the flag, then takes this lock): take it
@@ -168,10 +186,8 @@ bool task_sleep_ns(uint64_t ns)
 		task_check_kill();
 		return true;
 	}
-	struct list *pos = c->sleepers.next;
-	while (pos != &c->sleepers && list_entry(pos, struct task, wait_link)->wake_at <= t->wake_at)
-		pos = pos->next;
-	list_insert_after(pos->prev, &t->wait_link);
+	__atomic_store_n(&t->wake_claim, 0, __ATOMIC_RELAXED); /* published by this lock's release */
+	sleepers_insert(c, t, at);
 	t->state = TASK_SLEEPING;
 	CALL(sched_remove, t);
 	spin_unlock_irqrestore(&c->lock, ls);
@@ -181,16 +197,33 @@ bool task_sleep_ns(uint64_t ns)
 	return true;
 }
 
-/* Takes a sleeping task off its CPU's sleep list (task_kill). */
+void sched_sleep_link(struct task *t, uint64_t at)
+{
+	struct cpu *c = &cpus[t->cpu];
+	irq_state_t s = spin_lock_irqsave(&c->lock);
+	sleepers_insert(c, t, at);
+	spin_unlock_irqrestore(&c->lock, s);
+}
+
+void sched_sleep_unlink(struct task *t)
+{
+	struct cpu *c = &cpus[t->cpu];
+	irq_state_t s = spin_lock_irqsave(&c->lock);
+	list_remove(&t->sleep_link); /* a no-op when the tick or a kill took it off */
+	spin_unlock_irqrestore(&c->lock, s);
+}
+
 bool sched_cancel_sleep(struct task *t)
 {
 	struct cpu *c = &cpus[t->cpu];
 	irq_state_t s = spin_lock_irqsave(&c->lock);
-	bool was = t->state == TASK_SLEEPING;
-	if (was)
-		list_remove(&t->wait_link);
+	bool claimed = false;
+	if (!list_empty(&t->sleep_link)) {
+		list_remove(&t->sleep_link);
+		claimed = task_claim_wake(t);
+	}
 	spin_unlock_irqrestore(&c->lock, s);
-	return was;
+	return claimed;
 }
 
 /* The HAL tick, in interrupt context: wake sleepers, and preempt the

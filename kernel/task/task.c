@@ -43,6 +43,7 @@ static struct task *task_alloc(const char *name)
 	t->refs = 1; /* the task's own */
 	wait_queue_init(&t->ended);
 	list_init(&t->wait_link);
+	list_init(&t->sleep_link);
 	list_init(&t->all_link);
 	list_init(&t->held_mutexes);
 	return t;
@@ -129,11 +130,15 @@ void task_headroom_unmap(struct task *t)
 		mp_unmap_keep_pages(&t->headroom.m, &t->spare);
 }
 
+static NORETURN void release_then_end(struct task *t);
+
 void task_trampoline(void *p)
 {
 	struct task *t = p;
 	sched_finish_switch();
 	hal_irq_enable();
+	if (t->release_now)
+		release_then_end(t);
 	task_headroom_unmap(t); /* a restart after an overflow: the guard is back (we run at the top) */
 	void (*first)(struct task *t) = t->restart_first;
 	t->restart_first = NULL;
@@ -181,6 +186,8 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	err_t e = task_stack_size(o->stack_bytes, &stack);
 	if (e)
 		return e;
+	if (o->arg_release && !arg_size)
+		return E_INVAL; /* nothing to own */
 	struct task *t = task_alloc(o->name);
 	if (!t)
 		return E_NOMEM;
@@ -203,6 +210,7 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	t->priority = o->priority;
 	t->restartable = o->restartable;
 	t->service = o->service;
+	t->arg_release = o->arg_release;
 	t->ns = o->ns ? o->ns : ns_root();
 	{
 		/* Under the cells lock: an unload checks task_refs under it too. */
@@ -221,15 +229,71 @@ err_t task_spawn_raw(const struct task_options *o, task_entry_fn entry, const vo
 	return E_OK;
 }
 
-/* The end of the running task: the mutexes it still holds released (as
- * owner died), joiners woken, its entry cell released, and the CPU given
- * away for good. */
+/* The running task's arg_release, once, as its run ends for good (task.h).
+ * Taken first and the task made not restartable: a fault or panic in it
+ * ends the task through task_end_current again (logged; if the task was
+ * unwinding, as a fault in a cleanup: fault_abandon ends it, which the
+ * fault layer allows once per unwind, so the record of an earlier cleanup's
+ * fault is forgotten here, being in the log already). */
+static void release_arg(struct task *t, void (*release)(void *arg))
+{
+	t->restartable = false;
+	t->nested = NULL;
+	t->diverted_end = NULL;
+	release(t->arg_pristine ? t->arg_pristine : t->arg);
+}
+
+/* The release runs as task code does, on the task's own stack: in place
+ * when the end comes there with room left; else (the end comes on a CPU's
+ * emergency stack, which a release that blocks must not hold, or in the
+ * headroom of an overflow, or deep in the stack) on a fresh context at the
+ * top of the stack, through task_trampoline (the unwinder's boundary), then
+ * the end. The frames we run in then lie outside the task's stack or
+ * below RELEASE_ROOM, so preparing the context at the top does not
+ * overwrite them before the switch. */
+#define RELEASE_ROOM (TASK_STACK_MIN / 2)
+
+static void release_on_own_stack(struct task *t, enum task_state how, int64_t value)
+{
+	void (*release)(void *arg) = t->arg_release;
+	t->arg_release = NULL;
+	mutex_release_held(t); /* the release finds them as a new owner would */
+	uintptr_t lo = mp_start(&t->stack.m), hi = lo + mp_size(&t->stack.m);
+	uintptr_t sp = (uintptr_t)__builtin_frame_address(0);
+	if (sp >= lo + RELEASE_ROOM && sp < hi) {
+		release_arg(t, release);
+		return;
+	}
+	hal_irq_state_t s = hal_irq_save();
+	(void)s; /* the fresh context enables them */
+	t->release_now = release;
+	t->end_how = how;
+	t->end_value = value;
+	task_prepare_context(t);
+	schedule_final();
+}
+
+/* The fresh context of release_on_own_stack: the release, then the end. */
+static NORETURN void release_then_end(struct task *t)
+{
+	void (*release)(void *arg) = t->release_now;
+	t->release_now = NULL;
+	release_arg(t, release);
+	task_end_current(t->end_how, t->end_value);
+}
+
+/* The end of the running task: its argument released first (arg_release,
+ * with the mutexes it held released already, as a new owner would find
+ * them), then the mutexes it still holds released (as owner died), joiners
+ * woken, its entry cell released, and the CPU given away for good. */
 NORETURN void task_end_current(enum task_state how, int64_t value)
 {
+	struct task *t = task_current();
+	if (t->arg_release)
+		release_on_own_stack(t, how, value);
 	hal_irq_state_t s = hal_irq_save();
 	(void)s; /* never restored: this task does not run again */
-	struct task *t = task_current();
-	mutex_release_held(t);
+	mutex_release_held(t); /* and what the release left held */
 	t->exit_value = value;
 	if (t->entry_cell)
 		__atomic_sub_fetch(&t->entry_cell->task_refs, 1, __ATOMIC_RELAXED);

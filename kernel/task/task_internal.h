@@ -33,10 +33,12 @@ struct task {
 	int64_t exit_value;
 	struct cell *entry_cell;     /* kept loaded while the task lives */
 	struct namespace *ns;
-	uint64_t wake_at;            /* when sleeping */
+	uint64_t wake_at;            /* when sleeping, or in a timed wait */
 	struct wait_queue ended;     /* joiners */
 	struct list all_link;        /* the registry of live tasks */
-	struct list wait_link;       /* in one wait queue or sleep list */
+	struct list wait_link;       /* in one wait queue (under its lock) */
+	struct list sleep_link;      /* in its CPU's sleepers (under that CPU's lock); self-linked when not */
+	uint32_t wake_claim;         /* atomic; 0 while a wait or sleep is open, 1 once its wake-up is claimed */
 	struct rq_link rq;           /* the scheduler cell's, while queued */
 	struct list held_mutexes;    /* struct mutex.held_link (waitq.c) */
 	const struct mutex *died[MUTEX_DIED_KEPT]; /* released by its cleanups while unwinding (waitq.c) */
@@ -45,6 +47,10 @@ struct task {
 	struct spinlock wait_lock;
 	/* failure and recovery (fail.c; the fault layer decides) */
 	void *arg_pristine;          /* restartable: the argument as spawned */
+	void (*arg_release)(void *arg); /* task_options.arg_release; NULL once taken to be called */
+	void (*release_now)(void *arg); /* the fresh context's release (task.c: release_on_own_stack) */
+	enum task_state end_how;     /* and how the task ends after it */
+	int64_t end_value;
 	size_t arg_size;
 	volatile bool kill_requested;
 	bool unwinding;
@@ -85,6 +91,26 @@ void schedule(void);
 /* After a switch, in the task that now runs. */
 void sched_finish_switch(void);
 
+/* One wake-up per wait or sleep: whoever makes a blocked or sleeping task
+ * runnable (a waker, the tick at its deadline, task_kill) first wins this
+ * claim; a loser only unlinks the task from the list it found it on. A
+ * task made runnable twice would be queued twice (sched_add panics). The
+ * task resets the claim, under the lock of the list it joins, before it
+ * becomes visible there. */
+static inline bool task_claim_wake(struct task *t)
+{
+	uint32_t open = 0;
+	return __atomic_compare_exchange_n(&t->wake_claim, &open, 1, false, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE);
+}
+
+/* A timed wait: the running task t also joins its CPU's sleepers until at,
+ * so the tick wakes it then; interrupts off, its queue's lock held (a
+ * queue's lock is taken before a CPU's). sched_sleep_unlink takes it off
+ * again if still there (the woken waiter itself, interrupts off). */
+void sched_sleep_link(struct task *t, uint64_t at);
+void sched_sleep_unlink(struct task *t);
+/* task_kill: takes t off the list it waits on; true if the kill claimed its
+ * wake-up, so the caller makes it runnable. */
 bool sched_cancel_sleep(struct task *t);
 bool wait_queue_cancel(struct task *t);
 /* Switches away for good (the task ended or restarts from a fresh context). */

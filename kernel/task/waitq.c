@@ -5,6 +5,7 @@
  * wait_lock held (queue first), so task_kill, which knows only the task,
  * can reach the queue through wait_lock while the queue surely lives. */
 #include "export.h"
+#include "hal_time.h"
 #include "panic.h"
 #include "sync.h"
 #include "task_fail.h"
@@ -23,35 +24,92 @@ static void set_waiting_on(struct task *t, struct wait_queue *wq)
 	spin_unlock_irqrestore(&t->wait_lock, s);
 }
 
-bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg)
+/* The running task t joins wq (locked) for one wait, with its wake-up
+ * open, unless a kill came (false). task_kill sets kill_requested and only
+ * then reads waiting_on under wait_lock, so the flag read here, under the
+ * same lock and after waiting_on is set, sees every kill whose cancel found
+ * nothing to cancel: no kill is slept through. A cleanup of an unwinding
+ * task may wait even so. */
+static bool wait_join(struct wait_queue *wq, struct task *t)
+{
+	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
+	bool kill = __atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE) && !t->unwinding;
+	if (!list_empty(&t->wait_link))
+		panic("task %u (%s) joins a wait queue while on one", t->id, t->name);
+	if (!kill) {
+		__atomic_store_n(&t->wake_claim, 0, __ATOMIC_RELAXED); /* published by the queue lock's release */
+		list_push_back(&wq->waiters, &t->wait_link);
+		t->waiting_on = wq;
+	}
+	spin_unlock_irqrestore(&t->wait_lock, s);
+	return !kill;
+}
+
+/* Back from the switch, interrupts off: t leaves the lists that still hold
+ * it. Whoever claimed its wake-up took it off only its own list (the tick
+ * cannot take a queue's lock), and a loser may have unlinked it too. */
+static void wait_leave(struct wait_queue *wq, struct task *t, bool timed)
+{
+	irq_state_t s = spin_lock_irqsave(&wq->lock);
+	if (t->waiting_on == wq) {
+		list_remove(&t->wait_link);
+		set_waiting_on(t, NULL);
+	}
+	if (timed)
+		sched_sleep_unlink(t);
+	spin_unlock_irqrestore(&wq->lock, s);
+}
+
+/* Blocks the running task t in wq (locked, interrupts saved in s) until a
+ * wake-up, its deadline (if timed) or a kill; returns with the lock dropped,
+ * interrupts restored, and t on neither list. */
+static void wait_block(struct wait_queue *wq, struct task *t, uint64_t deadline_ns, irq_state_t s)
+{
+	bool timed = deadline_ns != WAIT_FOREVER;
+	if (!wait_join(wq, t)) {
+		spin_unlock_irqrestore(&wq->lock, s);
+		return;
+	}
+	if (timed)
+		sched_sleep_link(t, deadline_ns);
+	sched_make_unrunnable(t, TASK_BLOCKED);
+	/* Interrupts stay off from here to the switch: the lock is dropped,
+	 * but nothing on this CPU can run before we block. */
+	spin_unlock_irqs_off(&wq->lock);
+	schedule();
+	wait_leave(wq, t, timed);
+	hal_irq_restore(s);
+}
+
+/* Every blocking wait (task.h). The condition comes first, under the queue
+ * lock, each time the task runs again, so a wake-up racing the deadline is
+ * not lost: a condition that holds wins over a deadline that passed. */
+enum wait_status wait_queue_wait_until(struct wait_queue *wq, bool (*cond)(void *), void *arg, uint64_t deadline_ns)
 {
 	for (;;) {
 		irq_state_t s = spin_lock_irqsave(&wq->lock);
-		if (cond(arg)) {
-			spin_unlock_irqrestore(&wq->lock, s);
-			return true;
-		}
 		struct cpu *c = cpu_this();
-		if (c->preempt || c->current->idle) {
-			spin_unlock_irqrestore(&wq->lock, s);
-			return false;
-		}
 		struct task *t = c->current;
-		if (t->kill_requested && !t->unwinding) { /* a cleanup may wait while its task unwinds */
-			spin_unlock_irqrestore(&wq->lock, s);
-			task_check_kill();
+		enum wait_status st;
+		if (cond(arg))
+			st = WAIT_DONE;
+		else if (c->preempt || t->idle)
+			st = WAIT_REFUSED;
+		else if (deadline_ns != WAIT_FOREVER && hal_time_ns() >= deadline_ns)
+			st = WAIT_TIMEOUT;
+		else {
+			wait_block(wq, t, deadline_ns, s);
+			task_check_kill(); /* a kill unwinds from here */
 			continue;
 		}
-		list_push_back(&wq->waiters, &t->wait_link);
-		set_waiting_on(t, wq);
-		sched_make_unrunnable(t, TASK_BLOCKED);
-		/* Interrupts stay off from here to the switch: the lock is
-		 * dropped, but nothing on this CPU can run before we block. */
-		spin_unlock_irqs_off(&wq->lock);
-		schedule();
-		hal_irq_restore(s);
-		task_check_kill();
+		spin_unlock_irqrestore(&wq->lock, s);
+		return st;
 	}
+}
+
+bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *), void *arg)
+{
+	return wait_queue_wait_until(wq, cond, arg, WAIT_FOREVER) == WAIT_DONE;
 }
 
 /* Takes a blocked task off the queue it waits on (task_kill). While
@@ -69,22 +127,28 @@ bool wait_queue_cancel(struct task *t)
 		if (spin_trylock_irqs_off(&wq->lock)) {
 			list_remove(&t->wait_link);
 			t->waiting_on = NULL;
+			bool claimed = task_claim_wake(t); /* else the tick woke it at its deadline */
 			spin_unlock_irqs_off(&wq->lock);
 			spin_unlock_irqrestore(&t->wait_lock, s);
-			return true; /* waiting_on is set with the task blocked, under the queue's lock */
+			return claimed;
 		}
 		spin_unlock_irqrestore(&t->wait_lock, s);
 	}
 }
 
+/* The first waiter whose wake-up is ours, off the queue; one the tick
+ * already woke at its deadline is only unlinked (it checks the condition
+ * itself when it runs), so a wake_one is never spent on it. */
 static struct task *pop_waiter(struct wait_queue *wq)
 {
-	if (list_empty(&wq->waiters))
-		return NULL;
-	struct task *t = list_entry(wq->waiters.next, struct task, wait_link);
-	list_remove(&t->wait_link);
-	set_waiting_on(t, NULL);
-	return t;
+	while (!list_empty(&wq->waiters)) {
+		struct task *t = list_entry(wq->waiters.next, struct task, wait_link);
+		list_remove(&t->wait_link);
+		set_waiting_on(t, NULL);
+		if (task_claim_wake(t))
+			return t;
+	}
+	return NULL;
 }
 
 bool wait_queue_wake_one(struct wait_queue *wq)
@@ -304,6 +368,7 @@ const char *mutex_status_name(enum mutex_status st)
 
 EXPORT_APP(wait_queue_init);
 EXPORT_APP(wait_queue_wait_cond);
+EXPORT_APP(wait_queue_wait_until);
 EXPORT_APP(wait_queue_wake_one);
 EXPORT_APP(wait_queue_wake_all);
 EXPORT_APP(mutex_init);

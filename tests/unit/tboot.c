@@ -50,13 +50,16 @@ void tboot_teardown_cells(void)
 	tboot_teardown();
 }
 
-void tboot_setup_tasks_on(unsigned ncpus)
+static void setup_tasks(unsigned ncpus, unsigned hz)
 {
 	tboot_setup_cells();
 	hosted_cpu_init(ncpus);
 	hosted_signals_init();
-	ck_assert_int_eq(tasks_init(ncpus, "sched_rr", TBOOT_TICK_HZ), E_OK);
+	ck_assert_int_eq(tasks_init(ncpus, "sched_rr", hz), E_OK);
 }
+
+void tboot_setup_tasks_on(unsigned ncpus) { setup_tasks(ncpus, TBOOT_TICK_HZ); }
+void tboot_setup_tasks_untimed(void) { setup_tasks(1, 0); }
 
 void tboot_setup_tasks(void) { tboot_setup_tasks_on(1); }
 void tboot_setup_tasks_smp(void) { tboot_setup_tasks_on(TBOOT_SMP_CPUS); }

@@ -19,6 +19,9 @@ void tboot_teardown_cells(void);
 #define TBOOT_SMP_CPUS 4
 void tboot_setup_tasks(void);
 void tboot_setup_tasks_smp(void);
+/* One CPU and no tick: a task runs until it blocks or yields, so a test
+ * sets up every interleaving itself (no deadlines: sleepers need the tick). */
+void tboot_setup_tasks_untimed(void);
 void tboot_teardown_tasks(void);
 /* Runs fn(arg) in a task on CPU 0 (the test's own context is CPU 0's idle
  * task, which may not block) and returns its result. */

@@ -1,0 +1,415 @@
+/* The channel object and the mechanics both channel cells share
+ * (docs/channels.md). Only the channel cells include this: to everyone
+ * else struct chan is opaque. Both cells compile these inline functions
+ * into their own text, so each is whole by itself and either can serve a
+ * channel the other made: the layout below is the contract between them
+ * (CHAN_LAYOUT, checked on every use of an endpoint).
+ *
+ * State: the ring holds buffered messages, oldest at head; send_waiters
+ * and recv_waiters hold blocked tasks' waiters, oldest first. A waiter is
+ * a record in the blocked task's own frame; the task waits on the side's
+ * wait queue until another task sets its status. Invariants, whenever the
+ * lock is free: a receiver waits only while the ring is empty and no sender
+ * waits; senders wait only while no receiver does. So the order of
+ * delivery is ring first, then waiting senders, oldest first: whichever
+ * cell serves next, no message overtakes another. */
+#ifndef CELLS_CHAN_OBJECT_H
+#define CELLS_CHAN_OBJECT_H
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chan/chan.h"
+#include "heap.h"
+#include "klib.h"
+#include "panic.h"
+#include "task.h"
+
+#define CHAN_LAYOUT 0x4348414e00000001ull /* "CHAN", layout 1 */
+#define CHAN_WAITING (-1)                 /* a waiter's status until another task sets it */
+
+struct chan_waiter {
+	struct list link;   /* in send_waiters or recv_waiters while status is CHAN_WAITING */
+	struct chan *ch;
+	void *buf;          /* a sender's message, or where a receiver's goes */
+	int status;         /* CHAN_WAITING, then an enum chan_status; written under the lock */
+	bool receiver;
+	bool queued;        /* queued, and its call has not returned its outcome yet */
+};
+#define CHAN_WAITER(ch_, receiver_) { .ch = (ch_), .status = CHAN_OK, .receiver = (receiver_) }
+
+struct chan {
+	uint64_t layout;    /* CHAN_LAYOUT */
+	int locked;         /* the channel's lock (chan_lock) */
+	bool dirty;         /* a task died holding the lock: check the state before using it */
+	struct task *holder;
+	size_t msg_size, capacity;
+	size_t head, count; /* the ring: count messages from slot head on */
+	unsigned senders, receivers;
+	struct list send_waiters, recv_waiters;
+	struct wait_queue send_wq, recv_wq; /* blocked senders, receivers */
+	uint64_t sent, received;
+	unsigned repairs;
+	unsigned lost; /* messages a dying receiver took that found no room to go back */
+	unsigned char ring[] __attribute__((aligned(16)));
+};
+
+/* --- endpoints --------------------------------------------------------- */
+/* The channel of e, checked: an endpoint that does not lead to a channel
+ * of this layout, or on the wrong side, is a broken invariant of the
+ * caller (a panic: its task fails and unwinds). */
+static inline struct chan *chan_of(const struct chan_end *e, enum chan_side side, const char *what)
+{
+	if (!e->ch || e->side != side)
+		task_panic(what);
+	if (e->ch->layout != CHAN_LAYOUT)
+		task_panic("channel endpoint does not lead to a channel");
+	return e->ch;
+}
+
+static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct chan_end *tx, struct chan_end *rx)
+{
+	*tx = *rx = (struct chan_end){ 0 };
+	if (!msg_size || !capacity || capacity > CHAN_CAPACITY_MAX || msg_size > (1u << 20))
+		return E_INVAL;
+	struct chan *ch = kzalloc(sizeof *ch + msg_size * capacity);
+	if (!ch)
+		return E_NOMEM;
+	ch->layout = CHAN_LAYOUT;
+	ch->msg_size = msg_size;
+	ch->capacity = capacity;
+	ch->senders = ch->receivers = 1;
+	list_init(&ch->send_waiters);
+	list_init(&ch->recv_waiters);
+	wait_queue_init(&ch->send_wq);
+	wait_queue_init(&ch->recv_wq);
+	*tx = (struct chan_end){ ch, CHAN_SIDE_TX, 0 };
+	*rx = (struct chan_end){ ch, CHAN_SIDE_RX, 0 };
+	return E_OK;
+}
+
+/* --- the lock ----------------------------------------------------------- */
+/* Held from chan_lock to chan_unlock, never across a wait (a task blocks
+ * only after dropping it), so a task that finds it taken yields until it is
+ * free: the holder is a few instructions from letting go. Robust: a task
+ * that dies in between (a fault, or a kill the tick delivers, unwinds it)
+ * releases it through the guard's cleanup and marks the channel dirty; the
+ * next locker checks the state and repairs it (chan_repair). Lighter than
+ * the kernel's robust mutex, which keeps lists of held locks, and every
+ * round trip takes it four times. */
+struct chan_guard {
+	struct chan *ch;
+};
+static inline void chan_guard_release(struct chan_guard *g)
+{
+	if (!g->ch)
+		return;
+	if (task_ending())
+		g->ch->dirty = true; /* left in the middle of a change */
+	g->ch->holder = NULL;
+	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
+	g->ch = NULL;
+}
+#define CHAN_GUARD(g) struct chan_guard g CLEANUP(chan_guard_release) = { NULL }
+
+/* What a task that died in the middle of a change can leave: ring
+ * indices out of range, a waiter list whose links no longer hold together
+ * (cut at the first broken link: a waiter past it is no longer reachable
+ * and ends at its deadline, or waits on). */
+static inline void chan_waiters_repair(struct list *head)
+{
+	struct list *prev = head;
+	for (struct list *pos = head->next; pos != head; prev = pos, pos = pos->next)
+		if (!pos || pos->prev != prev) {
+			prev->next = head;
+			head->prev = prev;
+			return;
+		}
+}
+
+static inline void chan_repair(struct chan *ch)
+{
+	ch->repairs++;
+	ch->head %= ch->capacity;
+	if (ch->count > ch->capacity)
+		ch->count = ch->capacity;
+	chan_waiters_repair(&ch->send_waiters);
+	chan_waiters_repair(&ch->recv_waiters);
+}
+
+/* CHAN_OK with the lock held in g, or CHAN_REFUSED: the caller holds it
+ * already, or it is taken and the caller may not yield to its holder
+ * (preemption disabled, an idle task). */
+static inline enum chan_status chan_lock(struct chan *ch, struct chan_guard *g)
+{
+	struct task *me = task_current();
+	while (__atomic_exchange_n(&ch->locked, 1, __ATOMIC_ACQUIRE)) {
+		if (__atomic_load_n(&ch->holder, __ATOMIC_RELAXED) == me || !task_yield())
+			return CHAN_REFUSED;
+	}
+	ch->holder = me;
+	g->ch = ch;
+	if (ch->dirty) {
+		chan_repair(ch);
+		ch->dirty = false;
+	}
+	return CHAN_OK;
+}
+
+static inline void chan_unlock(struct chan_guard *g)
+{
+	g->ch->holder = NULL;
+	__atomic_store_n(&g->ch->locked, 0, __ATOMIC_RELEASE);
+	g->ch = NULL;
+}
+
+/* --- the ring and the waiters (the lock held) ------------------------- */
+static inline void *chan_slot(struct chan *ch, size_t i) { return ch->ring + ((ch->head + i) % ch->capacity) * ch->msg_size; }
+
+static inline void chan_ring_push(struct chan *ch, const void *msg)
+{
+	memcpy(chan_slot(ch, ch->count), msg, ch->msg_size);
+	ch->count++;
+	ch->sent++;
+}
+
+static inline void chan_ring_pop(struct chan *ch, void *out)
+{
+	memcpy(out, chan_slot(ch, 0), ch->msg_size);
+	ch->head = (ch->head + 1) % ch->capacity;
+	ch->count--;
+	ch->received++;
+}
+
+static inline struct chan_waiter *chan_first_waiter(struct list *head)
+{
+	return list_empty(head) ? NULL : list_entry(head->next, struct chan_waiter, link);
+}
+
+static inline void chan_enqueue(struct chan_waiter *w, struct list *head, void *buf)
+{
+	w->buf = buf;
+	w->status = CHAN_WAITING;
+	w->queued = true;
+	list_push_back(head, &w->link);
+}
+
+/* w leaves its list with its outcome; its task, woken through the side's
+ * queue, sees the status and returns. */
+static inline void chan_complete(struct chan_waiter *w, enum chan_status status)
+{
+	list_remove(&w->link);
+	__atomic_store_n(&w->status, (int)status, __ATOMIC_RELEASE);
+}
+
+static inline void chan_complete_all(struct list *head, enum chan_status status)
+{
+	struct chan_waiter *w;
+	while ((w = chan_first_waiter(head)))
+		chan_complete(w, status);
+}
+
+/* A receiver takes the message of the oldest waiting sender. */
+static inline void chan_take_from_sender(struct chan *ch, void *out)
+{
+	struct chan_waiter *s = chan_first_waiter(&ch->send_waiters);
+	memcpy(out, s->buf, ch->msg_size);
+	chan_complete(s, CHAN_OK);
+	ch->sent++;
+	ch->received++;
+}
+
+/* A sender hands its message straight to the oldest waiting receiver. */
+static inline void chan_give_to_receiver(struct chan *ch, const void *msg)
+{
+	struct chan_waiter *r = chan_first_waiter(&ch->recv_waiters);
+	memcpy(r->buf, msg, ch->msg_size);
+	chan_complete(r, CHAN_OK);
+	ch->sent++;
+	ch->received++;
+}
+
+/* Moves waiting senders' messages into the ring while it has room (the
+ * buffered protocol): true if it completed any, whose tasks need waking. */
+static inline bool chan_refill(struct chan *ch)
+{
+	bool any = false;
+	struct chan_waiter *s;
+	while (ch->count < ch->capacity && (s = chan_first_waiter(&ch->send_waiters))) {
+		chan_ring_push(ch, s->buf);
+		chan_complete(s, CHAN_OK);
+		any = true;
+	}
+	return any;
+}
+
+/* --- waiting ------------------------------------------------------------- */
+static inline bool chan_waiter_done(void *p)
+{
+	return __atomic_load_n(&((struct chan_waiter *)p)->status, __ATOMIC_ACQUIRE) != CHAN_WAITING;
+}
+
+/* Blocks after the caller queued w on the side of wq and dropped the lock,
+ * until another task sets w's status or the deadline passes. polls: yields
+ * to try first (the word fastpath): a peer on this CPU, or running on
+ * another, usually answers within a few, and a yield costs a task switch
+ * without the wait queue's sleep and wake-up. */
+#define CHAN_WORD_POLLS 8
+static inline enum chan_status chan_wait(struct chan_waiter *w, struct wait_queue *wq, uint64_t deadline,
+					 unsigned polls)
+{
+	for (unsigned i = 0; i < polls && !chan_waiter_done(w); i++)
+		if (!task_yield())
+			break;
+	enum wait_status ws = wait_queue_wait_until(wq, chan_waiter_done, w, deadline);
+	if (ws != WAIT_DONE) {
+		CHAN_GUARD(g);
+		if (chan_lock(w->ch, &g) != CHAN_OK)
+			task_panic("channel: cannot take the lock back after a wait");
+		if (w->status == CHAN_WAITING)
+			chan_complete(w, ws == WAIT_TIMEOUT ? CHAN_TIMEOUT : CHAN_REFUSED);
+		chan_unlock(&g);
+	}
+	w->queued = false;
+	return (enum chan_status)w->status;
+}
+
+/* The cleanup of every waiter, on every path out of a send or receive. A
+ * waiter still queued when its call did not return (a kill or a fault
+ * unwinds its task) leaves the queue; a receiver's that got a message its
+ * call never returned gives the message back, first in line, so it is not
+ * lost with the dying task. */
+static inline void chan_waiter_leave(struct chan_waiter *w)
+{
+	if (!w->queued)
+		return;
+	struct chan *ch = w->ch;
+	CHAN_GUARD(g);
+	if (chan_lock(ch, &g) != CHAN_OK)
+		task_panic("channel: a dying waiter cannot take the lock to leave its queue");
+	if (w->status == CHAN_WAITING) {
+		list_remove(&w->link);
+	} else if (w->receiver && w->status == CHAN_OK) {
+		ch->received--;
+		if (!list_empty(&ch->recv_waiters)) {
+			ch->sent--; /* counted again by the hand-over */
+			chan_give_to_receiver(ch, w->buf);
+			wait_queue_wake_all(&ch->recv_wq);
+		} else if (ch->count < ch->capacity) {
+			ch->head = (ch->head + ch->capacity - 1) % ch->capacity;
+			ch->count++;
+			memcpy(chan_slot(ch, 0), w->buf, ch->msg_size);
+		} else {
+			ch->lost++;
+		}
+	}
+	w->queued = false;
+	chan_unlock(&g);
+}
+#define CHAN_WAITER_AUTO CLEANUP(chan_waiter_leave)
+
+/* --- endpoints, receiving (the same under both protocols) --------------- */
+static inline err_t chan_object_clone(const struct chan_end *e, struct chan_end *out)
+{
+	*out = (struct chan_end){ 0 };
+	if (!e->ch)
+		return E_INVAL;
+	struct chan *ch = chan_of(e, e->side, "chan_clone of an endpoint of no side");
+	CHAN_GUARD(g);
+	if (chan_lock(ch, &g) != CHAN_OK)
+		return E_FAILED;
+	unsigned *count = e->side == CHAN_SIDE_TX ? &ch->senders : &ch->receivers;
+	bool room = *count < UINT32_MAX;
+	*count += room;
+	chan_unlock(&g);
+	if (!room)
+		return E_RANGE;
+	*out = *e;
+	return E_OK;
+}
+
+/* The last of a side wakes the other side's waiters with
+ * CHAN_DISCONNECTED, under the lock (once it is dropped the channel may be
+ * freed by the other side's last drop); the last of all frees it. */
+static inline void chan_object_drop(struct chan_end *e)
+{
+	if (!e->ch)
+		return;
+	struct chan *ch = chan_of(e, e->side, "chan_drop of an endpoint of no side");
+	bool tx = e->side == CHAN_SIDE_TX;
+	CHAN_GUARD(g);
+	if (chan_lock(ch, &g) != CHAN_OK)
+		task_panic("chan_drop: the channel lock cannot be taken here (preemption disabled?)");
+	unsigned *count = tx ? &ch->senders : &ch->receivers;
+	if (!*count)
+		task_panic("chan_drop: the channel has no endpoint of this side left (dropped twice?)");
+	e->ch = NULL;
+	if (!--*count) {
+		chan_complete_all(tx ? &ch->recv_waiters : &ch->send_waiters, CHAN_DISCONNECTED);
+		wait_queue_wake_all(tx ? &ch->recv_wq : &ch->send_wq);
+	}
+	bool last = !ch->senders && !ch->receivers;
+	chan_unlock(&g);
+	if (last) {
+		ch->layout = 0; /* a stale endpoint copy is caught by chan_of, not followed */
+		kfree(ch);
+	}
+}
+
+static inline err_t chan_object_stats(const struct chan_end *e, struct chan_stats *out)
+{
+	*out = (struct chan_stats){ 0 };
+	if (!e->ch)
+		return E_INVAL;
+	struct chan *ch = chan_of(e, e->side, "chan_stats of an endpoint of no side");
+	CHAN_GUARD(g);
+	if (chan_lock(ch, &g) != CHAN_OK)
+		return E_FAILED;
+	unsigned sw = 0, rw = 0;
+	struct list *pos;
+	list_for_each(pos, &ch->send_waiters) sw++;
+	list_for_each(pos, &ch->recv_waiters) rw++;
+	*out = (struct chan_stats){ ch->msg_size, ch->capacity, ch->count, ch->senders, ch->receivers, sw, rw,
+				    ch->sent, ch->received, ch->repairs, ch->lost };
+	chan_unlock(&g);
+	return E_OK;
+}
+
+/* A receive: the ring first, then the oldest waiting sender, then wait.
+ * refill: the buffered protocol, which moves a waiting sender's message
+ * into the room a receive made; polls: chan_wait's. */
+static inline struct chan_got chan_object_recv(struct chan_end *rx, void *out, size_t size, uint64_t deadline,
+					       bool refill, unsigned polls)
+{
+	struct chan *ch = chan_of(rx, CHAN_SIDE_RX, "chan_recv on an endpoint that is not a receiver");
+	if (size != ch->msg_size)
+		task_panic("chan_recv: the message size differs from the channel's");
+	struct chan_waiter w CHAN_WAITER_AUTO = CHAN_WAITER(ch, true);
+	CHAN_GUARD(g);
+	enum chan_status s = chan_lock(ch, &g);
+	if (s != CHAN_OK)
+		return (struct chan_got){ s };
+	bool wake = false;
+	if (ch->count) {
+		chan_ring_pop(ch, out);
+		wake = refill && chan_refill(ch);
+	} else if (!list_empty(&ch->send_waiters)) {
+		chan_take_from_sender(ch, out);
+		wake = true;
+	} else if (!ch->senders) {
+		s = CHAN_DISCONNECTED;
+	} else if (deadline == CHAN_NOW) {
+		s = CHAN_EMPTY;
+	} else if (task_ending()) {
+		s = CHAN_KILLED;
+	} else {
+		chan_enqueue(&w, &ch->recv_waiters, out);
+		chan_unlock(&g);
+		return (struct chan_got){ chan_wait(&w, &ch->recv_wq, deadline, polls) };
+	}
+	if (wake)
+		wait_queue_wake_all(&ch->send_wq);
+	chan_unlock(&g);
+	return (struct chan_got){ s };
+}
+
+#endif
