@@ -15,6 +15,7 @@
 #include "cell.h"
 #include "itc_faults/itc_faults.h"
 #include "klib.h"
+#include "ktime.h"
 #include "task.h"
 
 CELL_INFO("itc_faults", CELL_APP, 1);
@@ -92,8 +93,11 @@ static int64_t itc_receiver(struct itc_arg *a)
 		 * expects no disconnection ends by ITC_END_NS. */
 		bool end = r->delivered >= ITC_MESSAGES && !r->c->disconnects;
 		uint64_t patience = end ? ITC_END_NS : ITC_PATIENCE_NS;
-		enum chan_status s = chan_recv_until(&rx, &v, chan_deadline_in(patience)).status;
+		uint64_t deadline = chan_deadline_in(patience);
+		enum chan_status s = chan_recv_until(&rx, &v, deadline).status;
 		r->out->receiver_end = s;
+		/* Told only once its deadline passed (it hung till then), whatever the status. */
+		r->out->late |= time_ns() >= deadline;
 		if (s == CHAN_DISCONNECTED)
 			return r->delivered == ITC_MESSAGES ? 0 : -1;
 		if (s != CHAN_OK)
@@ -169,16 +173,17 @@ static void itc_judge(const struct itc_case *c, struct itc_outcome *o)
 			 o->dups == c->wire_dups;
 	bool restarts = o->fired == 1 && victim == 2 && peer == 1;
 	bool ended = o->sender_value == 0 && o->receiver_value == 0 && o->receiver_end == CHAN_DISCONNECTED &&
-		     o->senders_left == 0;
+		     o->senders_left == 0 && !o->late;
 	o->recovered = restarts && delivered && ended;
 	if (c->full)
 		o->as_expected = o->recovered;
 	else /* endpoint_ch: all but the disconnection, which times out with one sender left */
 		o->as_expected = restarts && delivered && o->sender_value == 0 && o->receiver_end == CHAN_TIMEOUT &&
 				 o->senders_left == 1;
-	ksnprintf(o->observed, sizeof o->observed, "%s restarted %ux, peer ran %ux; %llu/%u in order, %u dup, %u lost; %s, %u sender(s) left",
+	ksnprintf(o->observed, sizeof o->observed, "%s restarted %ux, peer ran %ux; %llu/%u in order, %u dup, %u lost; %s, %u sender(s) left%s",
 		  c->victim == ITC_SENDER ? "sender" : "receiver", victim ? victim - 1 : 0, peer,
-		  (unsigned long long)o->accepted, ITC_MESSAGES, o->dups, o->gaps, chan_status_name(o->receiver_end), o->senders_left);
+		  (unsigned long long)o->accepted, ITC_MESSAGES, o->dups, o->gaps, chan_status_name(o->receiver_end), o->senders_left,
+		  o->late ? ", after its deadline" : "");
 }
 
 bool itc_faults_run(unsigned i, struct itc_outcome *out)

@@ -50,9 +50,10 @@ struct itc_outcome {
 	int64_t sender_value, receiver_value;      /* what their tasks returned (-1: failed) */
 	unsigned senders_left; /* the channel's sender count after every sender is gone */
 	unsigned repairs;      /* times the channel was repaired */
+	bool late;             /* a receive ended only at its deadline: the receiver waited for nothing */
 	bool recovered;        /* the whole expectation held */
 	bool as_expected;      /* recovered == the case's full, and every check of the case held */
-	char observed[120];
+	char observed[160];
 };
 
 unsigned itc_faults_count(void);

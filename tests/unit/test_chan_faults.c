@@ -96,6 +96,7 @@ static struct itc_outcome check_case(const char *name, struct expect x)
 	ck_assert_uint_eq(o.sender_runs, c->victim == ITC_SENDER ? 2 : 1);
 	ck_assert_uint_eq(o.receiver_runs, c->victim == ITC_RECEIVER ? 2 : 1);
 	ck_assert(o.recovered == c->full);
+	ck_assert(o.late == !c->disconnects); /* only endpoint_ch's receiver waits out its final deadline */
 	/* The kernel's side: one fault, recovered by a restart of the victim. */
 	struct log_copy l = { 0 };
 	fault_log_for_each(copy_one, &l);
