@@ -208,17 +208,19 @@ static void itc_row(unsigned i, const struct itc_case *c, const struct itc_outco
 		o->recovered ? "recovered: yes" : o->as_expected ? "recovered: no (as expected)" : "recovered: NO, UNEXPECTED");
 }
 
-/* `spawn itc_faults`: every case of the channel cell serving now;
- * `spawn itc_faults N`: case N. 0 when every case run went as expected. */
-int64_t itc_faults_main(const struct app_args *args)
+/* The table of case `which` (1..), or of every case of the channel cell
+ * serving now (0). 0 when every case run went as expected, 1 if not, 2
+ * for no such case. Also `call itc_faults_table N`: the shell waits in the
+ * foreground, so no prompt cuts the table. */
+int64_t itc_faults_table(int64_t which)
 {
 	unsigned n = itc_faults_count(), first = 0, last = n;
-	if (args->argc > 0) {
-		if (args->argv[0] < 1 || args->argv[0] > (int64_t)n) {
-			kprintf("itc_faults: no case %lld (1..%u)\n", (long long)args->argv[0], n);
-			return 2;
-		}
-		first = (unsigned)args->argv[0] - 1;
+	if (which < 0 || which > (int64_t)n) {
+		kprintf("itc_faults: no case %lld (1..%u)\n", (long long)which, n);
+		return 2;
+	}
+	if (which) {
+		first = (unsigned)which - 1;
 		last = first + 1;
 	}
 	kprintf("itc_faults: channels served by %s; case | injected where | expected | observed | recovered\n",
@@ -229,7 +231,7 @@ int64_t itc_faults_main(const struct app_args *args)
 		const struct itc_case *c = itc_faults_case(i);
 		(void)itc_faults_run(i, &o);
 		if (!o.ran) {
-			if (last - first == 1)
+			if (which)
 				kprintf("itc_faults: case %u (%s) needs the %s channel cell (swap it in first)\n", i + 1,
 					c->name, c->flavor);
 			continue;
@@ -241,5 +243,12 @@ int64_t itc_faults_main(const struct app_args *args)
 	}
 	kprintf("itc_faults: %u case(s) run, %u recovered fully, %u as expected\n", run, full, expected);
 	return run && expected == run ? 0 : 1;
+}
+
+/* `spawn itc_faults`: every case of the channel cell serving now;
+ * `spawn itc_faults N`: case N. */
+int64_t itc_faults_main(const struct app_args *args)
+{
+	return itc_faults_table(args->argc > 0 ? args->argv[0] : 0);
 }
 APP_ENTRY(itc_faults_main);

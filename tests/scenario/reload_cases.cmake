@@ -11,3 +11,8 @@ endforeach()
 add_test(NAME scenario.stage4_failed_reload_reboots
 	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 4 ${RELOAD_FAIL_SEQ} -- ${SIM} ${RELOAD_FAIL_SCRIPT})
 set_tests_properties(scenario.stage4_failed_reload_reboots PROPERTIES LABELS scenario)
+
+# The channel fault cases (tests/chan_faults.cmake), as the QEMU test runs them.
+add_test(NAME scenario.chan_fault_cases
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${CHAN_FAULTS_SEQ} -- ${SIM} ${CHAN_FAULTS_SCRIPT})
+set_tests_properties(scenario.chan_fault_cases PROPERTIES LABELS scenario)
