@@ -344,8 +344,9 @@ static inline int chan_wait(struct chan_waiter *w, struct wait_queue *wq, uint64
 
 /* The cleanup of every waiter, on every path out of a send or receive. A
  * waiter still queued when its call did not return (a kill or a fault
- * unwinds its task) leaves the queue (unless a repair emptied it); a receiver's that got a message its
- * call never returned gives the message back, first in line, so it is not
+ * unwinds its task) leaves the queue (unless a repair emptied it); a
+ * receiver's that got a message its call never returned (handed over, or
+ * held by chan_hold) gives the message back, first in line, so it is not
  * lost with the dying task. */
 static inline void chan_waiter_leave(struct chan_waiter *w)
 {

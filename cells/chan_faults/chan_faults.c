@@ -13,6 +13,7 @@ unsigned chan_fault_armed;
 struct chan_fault_slot {
 	bool armed;
 	unsigned countdown; /* reaches left until it fires, this one included */
+	unsigned times;     /* fires left, this next one included */
 	unsigned fired;
 };
 static struct chan_fault_slot slots[CHAN_FAULT_SITES];
@@ -31,13 +32,16 @@ const char *chan_fault_site_name(enum chan_fault_site site)
 	return (unsigned)site < CHAN_FAULT_SITES ? site_names[site] : "?";
 }
 
-void chan_fault_arm(enum chan_fault_site site, unsigned skip)
+void chan_fault_arm(enum chan_fault_site site, unsigned skip) { chan_fault_arm_times(site, skip, 1); }
+
+void chan_fault_arm_times(enum chan_fault_site site, unsigned skip, unsigned times)
 {
-	if ((unsigned)site >= CHAN_FAULT_SITES)
+	if ((unsigned)site >= CHAN_FAULT_SITES || !times)
 		return;
 	struct chan_fault_slot *s = &slots[site];
 	bool was = __atomic_exchange_n(&s->armed, false, __ATOMIC_ACQ_REL);
 	__atomic_store_n(&s->countdown, skip + 1, __ATOMIC_RELAXED);
+	__atomic_store_n(&s->times, times, __ATOMIC_RELAXED);
 	__atomic_store_n(&s->armed, true, __ATOMIC_RELEASE);
 	if (!was)
 		__atomic_add_fetch(&chan_fault_armed, 1, __ATOMIC_RELEASE);
@@ -50,8 +54,9 @@ void chan_fault_disarm_all(void)
 			__atomic_sub_fetch(&chan_fault_armed, 1, __ATOMIC_RELEASE);
 }
 
-/* Only the reach that takes the countdown to zero fires; the disarm that
- * follows is by exchange, so two CPUs reaching it at once fire it once. */
+/* Only a reach that takes the countdown to zero fires; after the last of
+ * its times the site is disarmed by exchange, so two CPUs reaching it at
+ * once fire it once. */
 bool chan_fault_fire(enum chan_fault_site site)
 {
 	if ((unsigned)site >= CHAN_FAULT_SITES)
@@ -61,6 +66,11 @@ bool chan_fault_fire(enum chan_fault_site site)
 		return false;
 	if (__atomic_sub_fetch(&s->countdown, 1, __ATOMIC_ACQ_REL) != 0)
 		return false;
+	if (__atomic_sub_fetch(&s->times, 1, __ATOMIC_ACQ_REL) != 0) {
+		__atomic_store_n(&s->countdown, 1, __ATOMIC_RELEASE); /* the next reach fires too */
+		__atomic_add_fetch(&s->fired, 1, __ATOMIC_RELAXED);
+		return true;
+	}
 	if (!__atomic_exchange_n(&s->armed, false, __ATOMIC_ACQ_REL))
 		return false;
 	__atomic_sub_fetch(&chan_fault_armed, 1, __ATOMIC_RELEASE);

@@ -3,7 +3,8 @@
  * thesis' comparison with MINIX 3 (§9.2.1). A site is a line in the
  * channel code, `if (CHAN_FAULT(site)) <corrupt something>`, that stays
  * silent until the site is armed; armed, it fires once, on the (skip+1)-th
- * time the site is reached, and the corruption it makes manifests right
+ * time the site is reached (or on that reach and the next ones, to make a
+ * fault come back), and the corruption it makes manifests right
  * after as a machine fault or a checked panic in the task that reached it.
  * cells/itc_faults runs one exchange per site and checks the outcome.
  *
@@ -45,10 +46,14 @@ extern unsigned chan_fault_armed;
 /* Arms site: it fires on the (skip+1)-th time it is reached from now, once.
  * Arming an armed site re-arms it. Out-of-range sites are ignored. */
 void chan_fault_arm(enum chan_fault_site site, unsigned skip);
+/* The same, firing on that reach and the times - 1 reaches right after it:
+ * a fault that comes back, as corrupted code would, to climb the recovery
+ * cascade (docs/faults.md). */
+void chan_fault_arm_times(enum chan_fault_site site, unsigned skip, unsigned times);
 /* Disarms every site (nothing fires until the next arm). */
 void chan_fault_disarm_all(void);
-/* At a fault point: true once, when site is armed and this reach is the one
- * it waits for (then it is disarmed). Any CPU, any task. */
+/* At a fault point: true when site is armed and this reach is one it waits
+ * for (after the last, it is disarmed). Any CPU, any task. */
 bool chan_fault_fire(enum chan_fault_site site);
 /* How many times site fired since load. */
 unsigned chan_fault_fired(enum chan_fault_site site);

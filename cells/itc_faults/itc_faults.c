@@ -132,12 +132,14 @@ static int64_t itc_join(struct task_ref *t)
  * the sender has ended for good (drop_last: only until the sender has its
  * own, so that the sender's is the last), then lets the receiver hear that
  * the senders are gone. */
+static unsigned itc_times(const struct itc_case *c) { return c->times ? c->times : 1; }
+
 static bool itc_exchange(struct itc_run *r)
 {
 	if (chan_create(&r->tx, &r->rx, r->c->capacity))
 		return false;
 	chan_fault_disarm_all();
-	chan_fault_arm(r->c->site, r->c->skip);
+	chan_fault_arm_times(r->c->site, r->c->skip, itc_times(r->c));
 	unsigned fired_before = chan_fault_fired(r->c->site);
 	struct task_ref rt = itc_spawn(itc_receiver, "itc_receiver", r);
 	struct task_ref st = itc_spawn(itc_sender, "itc_sender", r);
@@ -171,7 +173,7 @@ static void itc_judge(const struct itc_case *c, struct itc_outcome *o)
 	unsigned peer = c->victim == ITC_SENDER ? o->receiver_runs : o->sender_runs;
 	bool delivered = o->delivered == ITC_MESSAGES && o->accepted == ITC_MESSAGES && !o->gaps &&
 			 o->dups == c->wire_dups;
-	bool restarts = o->fired == 1 && victim == 2 && peer == 1;
+	bool restarts = o->fired == itc_times(c) && victim == itc_times(c) + 1 && peer == 1;
 	bool ended = o->sender_value == 0 && o->receiver_value == 0 && o->receiver_end == CHAN_DISCONNECTED &&
 		     o->senders_left == 0 && !o->late;
 	o->recovered = restarts && delivered && ended;

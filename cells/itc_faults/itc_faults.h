@@ -36,6 +36,7 @@ struct itc_case {
 	bool full;            /* expected to recover fully */
 	const char *expected;
 	const char *why_not;  /* when not full */
+	unsigned times;       /* consecutive reaches the site fires on (0: once): the victim climbs the cascade */
 };
 
 /* What one run of a case did. */
