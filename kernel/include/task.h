@@ -150,7 +150,8 @@ void wait_queue_init(struct wait_queue *wq) NONNULL(1);
 /* Blocks until cond(arg) holds, checking it with the queue locked so that a
  * wake-up between the check and the sleep is never lost. False (without
  * blocking) if preemption is disabled: a switch while holding a
- * preemption-disabling lock is refused, not attempted. */
+ * preemption-disabling lock is refused, not attempted. The same as
+ * wait_queue_wait_until with WAIT_FOREVER (below). */
 bool wait_queue_wait_cond(struct wait_queue *wq, bool (*cond)(void *arg), void *arg) NONNULL(1, 2) MUST_USE;
 
 #define WAIT_FOREVER UINT64_MAX
@@ -166,6 +167,8 @@ enum wait_status { WAIT_DONE, WAIT_TIMEOUT, WAIT_REFUSED };
  * unwinds the waiting task as in any wait (it leaves the queue first). */
 enum wait_status wait_queue_wait_until(struct wait_queue *wq, bool (*cond)(void *arg), void *arg,
 				       uint64_t deadline_ns) NONNULL(1, 2) MUST_USE;
+/* Wake the first waiter (true if there was one), or all (how many): only
+ * waiters still waiting count; one its deadline already woke is passed over. */
 bool wait_queue_wake_one(struct wait_queue *wq) NONNULL(1);
 size_t wait_queue_wake_all(struct wait_queue *wq) NONNULL(1);
 
