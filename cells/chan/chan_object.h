@@ -25,7 +25,7 @@
 #include "panic.h"
 #include "task.h"
 
-#define CHAN_LAYOUT 0x4348414e00000001ull /* "CHAN", layout 1 */
+#define CHAN_LAYOUT 0x4348414e00000002ull /* "CHAN", layout 2: a spare ring slot */
 #define CHAN_WAITING (-1)                 /* a waiter's status until another task sets it */
 #define CHAN_AGAIN (-2)   /* a waiter cut off by a repair: its call starts over (never returned to callers) */
 #define CHAN_ENDPOINTS_MAX (1u << 16) /* endpoints of one side; a count past it is corrupt (chan_repair) */
@@ -57,6 +57,12 @@ struct chan {
 	unsigned char ring[] __attribute__((aligned(16)));
 };
 
+/* The ring has one slot more than its capacity, never filled by a send:
+ * a receiver dying with a message its call never returned puts it back at
+ * the head even when a refill filled the room its receive made (so count
+ * may reach capacity + 1 until the next receive). */
+static inline size_t chan_slots(const struct chan *ch) { return ch->capacity + 1; }
+
 /* --- endpoints --------------------------------------------------------- */
 /* The channel of e, checked: an endpoint that does not lead to a channel
  * of this layout, or on the wrong side, is a broken invariant of the
@@ -75,7 +81,7 @@ static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct cha
 	*tx = *rx = (struct chan_end){ 0 };
 	if (!msg_size || !capacity || capacity > CHAN_CAPACITY_MAX || msg_size > (1u << 20))
 		return E_INVAL;
-	struct chan *ch = kzalloc(sizeof *ch + msg_size * capacity);
+	struct chan *ch = kzalloc(sizeof *ch + msg_size * (capacity + 1)); /* chan_slots */
 	if (!ch)
 		return E_NOMEM;
 	ch->layout = CHAN_LAYOUT;
@@ -131,16 +137,16 @@ static inline void chan_guard_release(struct chan_guard *g)
  * - the ring's count is recomputed from the message counters, which a
  *   push, pop or hand-over bumps last (its commit): a half-done push is
  *   undone, and its sender, never told OK, sends again;
- * - the head index is brought back in range (exact when the capacity is a
- *   power of two and the corruption lies above it);
+ * - the head index is brought back in range (exact when the slot count,
+ *   capacity + 1, is a power of two and the corruption lies above it);
  * - an endpoint count past CHAN_ENDPOINTS_MAX loses its high bits (exact
  *   for a flipped bit there); a count corrupted within range goes unseen. */
 static inline void chan_repair(struct chan *ch)
 {
 	__atomic_store_n(&ch->repairs, ch->repairs + 1, __ATOMIC_RELEASE);
-	ch->head %= ch->capacity;
+	ch->head %= chan_slots(ch);
 	uint64_t held = ch->sent - ch->received - ch->lost;
-	ch->count = held <= ch->capacity ? held : ch->capacity;
+	ch->count = held <= chan_slots(ch) ? held : chan_slots(ch);
 	ch->senders &= CHAN_ENDPOINTS_MAX - 1;
 	ch->receivers &= CHAN_ENDPOINTS_MAX - 1;
 	list_init(&ch->send_waiters);
@@ -176,13 +182,13 @@ static inline void chan_unlock(struct chan_guard *g)
 }
 
 /* --- the ring and the waiters (the lock held) ------------------------- */
-static inline void *chan_slot(struct chan *ch, size_t i) { return ch->ring + ((ch->head + i) % ch->capacity) * ch->msg_size; }
+static inline void *chan_slot(struct chan *ch, size_t i) { return ch->ring + ((ch->head + i) % chan_slots(ch)) * ch->msg_size; }
 
 /* The ring's indices are in range: a broken invariant otherwise (a panic:
  * the task unwinds, and its cleanup repairs the channel). */
 static inline void chan_ring_check(const struct chan *ch)
 {
-	if (ch->head >= ch->capacity || ch->count > ch->capacity)
+	if (ch->head >= chan_slots(ch) || ch->count > chan_slots(ch))
 		task_panic("channel: ring index out of range");
 }
 
@@ -203,7 +209,7 @@ static inline void chan_ring_pop(struct chan *ch, void *out)
 		ch->head ^= 1ull << 40;
 	chan_ring_check(ch);
 	memcpy(out, chan_slot(ch, 0), ch->msg_size);
-	ch->head = (ch->head + 1) % ch->capacity;
+	ch->head = (ch->head + 1) % chan_slots(ch);
 	ch->count--;
 	ch->received++;
 }
@@ -365,8 +371,8 @@ static inline void chan_waiter_leave(struct chan_waiter *w)
 			ch->sent--; /* counted again by the hand-over */
 			chan_give_to_receiver(ch, w->buf);
 			wait_queue_wake_all(&ch->recv_wq);
-		} else if (ch->count < ch->capacity) {
-			ch->head = (ch->head + ch->capacity - 1) % ch->capacity;
+		} else if (ch->count < chan_slots(ch)) { /* the spare slot: room even after a refill */
+			ch->head = (ch->head + chan_slots(ch) - 1) % chan_slots(ch);
 			ch->count++;
 			memcpy(chan_slot(ch, 0), w->buf, ch->msg_size);
 		} else {

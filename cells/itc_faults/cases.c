@@ -22,7 +22,7 @@ static const struct itc_case cases[] = {
 	  RV, 4, ITC_RECEIVER_YIELDS, 7, RX, false, 0, true, true,
 	  "receiver page-faults; the repair cuts the sender's waiter off, the sender re-queues; receiver restarts", NULL, 0 },
 	{ "ring_head", CF_RING_HEAD, "chan_ring_pop: the ring's head index (a high bit flipped)",
-	  AS, 8, ITC_RECEIVER_YIELDS, 9, RX, true, 0, true, true,
+	  AS, 7, ITC_RECEIVER_YIELDS, 9, RX, true, 0, true, true,
 	  "receiver panics (index out of range), restarts; the repair brings the head back in range", NULL, 0 },
 	{ "ring_count", CF_RING_COUNT, "chan_async send, before chan_ring_push: the ring's count (a high bit flipped)",
 	  AS, 64, ITC_RECEIVER_YIELDS, 9, TX, true, 0, true, true,
@@ -64,6 +64,10 @@ static const struct itc_case cases[] = {
 	  "sender panics (not a channel), restarts, every message arrives; its old endpoint's count stays",
 	  "the count the corrupted endpoint held cannot be given back (its channel pointer is what was lost): "
 	  "the channel keeps a sender too many, so its receivers are never told the senders are gone", 0 },
+	{ "wake_rx_async", CF_WAKE_RX, "chan_object_recv: after a pop and the refill it made room for, before the wake-up",
+	  AS, 2, ITC_RECEIVER_YIELDS, 5, RX, false, 0, true, true,
+	  "receiver faults with the ring full again; its cleanup puts the message back in the spare slot; restarts",
+	  NULL, 0 },
 	{ "waiter_ref_x3", CF_WAITER_REF, "chan_take_from_sender: the reference to the first waiting sender, three times",
 	  RV, 4, ITC_RECEIVER_YIELDS, 11, RX, false, 0, true, true,
 	  "receiver page-faults at the same place thrice: restarted, restarted again (stage 3 has no data to put back), "

@@ -207,6 +207,16 @@ END_TEST
 START_TEST(test_wake_rx) { check_case("wake_rx", (struct expect){ "chan_fault_trap", true }); }
 END_TEST
 
+/* The same under the buffered protocol, where the receive's pop made room
+ * that the refill filled again with the waiting sender's message: the
+ * dying receiver's message goes back into the ring's spare slot, first in
+ * line. Catches: a ring without the spare slot (the message finds no room
+ * and is lost: chan_stats.lost), a give-back behind the refilled message
+ * (out of order). This one is reachable without injection: a kill the
+ * tick delivers in that window. */
+START_TEST(test_wake_rx_async) { check_case("wake_rx_async", (struct expect){ "chan_fault_trap", true }); }
+END_TEST
+
 /* The sender faults after handing over, before waking the receiver: the
  * repair in its cleanup wakes the receiver, which returns the message;
  * the restarted sender resends it once, discarded by its number. Catches:
@@ -286,6 +296,7 @@ static Suite *chan_faults_suite(void)
 	tcase_add_test(tc, test_wait_queued);
 	tcase_add_test(tc, test_push_midway);
 	tcase_add_test(tc, test_wake_rx);
+	tcase_add_test(tc, test_wake_rx_async);
 	tcase_add_test(tc, test_wake_tx);
 	tcase_add_test(tc, test_drop_last);
 	tcase_add_test(tc, test_clone);
