@@ -4,7 +4,7 @@
  * side of every figure inside a task and the Linux side on the boot thread,
  * batch by batch in turn, and prints medians, ratios and the §9 goals.
  * The Linux side of each figure is in linux.c, the swap's stages (beside
- * the thesis' figures) in swap.c. The
+ * the thesis' figures) in swap.c, the channel round trips in chan.c. The
  * process is pinned to one core so both sides run under the same conditions. *
  * Usage: bench [--quick]   (--quick: fewer iterations, for the smoke test) */
 #define _GNU_SOURCE
@@ -329,19 +329,27 @@ struct figure {
 	unsigned n_linux;
 	double goal;           /* Linux time / theseus time at least this; 0: no goal */
 	const char *goal_text;
+	void (*before)(void);  /* if set: run before the row's batches, and */
+	void (*after)(void);   /* this after them */
 };
 
 static const struct figure figures[] = {
-	{ "null syscall (task_current)", th_current, 2000000, "getpid", lx_getpid, 200000, 0, "-" },
+	{ "null syscall (task_current)", th_current, 2000000, "getpid", lx_getpid, 200000, 0, "-", NULL, NULL },
 	{ "context switch (2 tasks yield)", th_switch, 200000, "2 pinned threads yield", lx_switch, 100000,
-	  3, ">= 3x faster" },
-	{ "spawn + join empty task", th_spawn, 5000, "pthread create+join", lx_spawn, 5000, 0, "-" },
+	  3, ">= 3x faster", NULL, NULL },
+	{ "spawn + join empty task", th_spawn, 5000, "pthread create+join", lx_spawn, 5000, 0, "-", NULL, NULL },
 	{ "map 4 KiB, touch, unmap", th_map, 20000, "mmap populate+munmap", lx_map, 20000, 1 / 1.2,
-	  "within 1.2x" },
+	  "within 1.2x", NULL, NULL },
 	{ "load+link cell, spawn, join", th_cell, 300, "dlopen+thread+dlclose", lx_dl, 300, 2,
-	  ">= 2x faster" },
+	  ">= 2x faster", NULL, NULL },
 	{ "load+link cell, spawn, join", th_cell, 300, "fork+exec+wait true", lx_fork, 60, 20,
-	  ">= 20x faster" },
+	  ">= 20x faster", NULL, NULL },
+	{ "1-byte round trip, rendezvous", th_chan_rendezvous, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
+	  ">= 5x faster", NULL, NULL },
+	{ "1-word round trip, fastpath", th_chan_fast, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
+	  ">= 5x faster", NULL, NULL },
+	{ "1-byte round trip, async", th_chan_async, 50000, "1-byte pipe round trip", lx_pipe, 10000, 5,
+	  ">= 5x faster", bench_chan_async_begin, bench_chan_async_end },
 };
 #define N_FIGURES (sizeof figures / sizeof figures[0])
 
@@ -403,12 +411,16 @@ static void measure(const struct figure *f, double *th, double *lx)
 {
 	double a[RUNS], b[RUNS];
 	unsigned nt = scaled(f->n_theseus), nl = scaled(f->n_linux);
+	if (f->before)
+		f->before();
 	(void)batch_in_task(f->theseus, nt);
 	(void)f->host(nl);
 	for (unsigned i = 0; i < runs; i++) {
 		a[i] = batch_in_task(f->theseus, nt);
 		b[i] = f->host(nl);
 	}
+	if (f->after)
+		f->after();
 	*th = median(a, runs);
 	*lx = median(b, runs);
 }
@@ -525,6 +537,7 @@ int main(int argc, char **argv)
 	image_buf_init();
 	struct counters before, after;
 	bench_swap_prepare();
+	bench_chan_prepare();
 	counters_take(&before);
 	printf("theseus-c bench: hosted, 1 CPU pinned to core %d, no tick, median of %u runs%s\n\n", bench_cpu,
 	       runs, divisor > 1 ? " (quick)" : "");

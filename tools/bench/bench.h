@@ -1,6 +1,6 @@
 /* What the parts of bench share: timing, failure, pinning, running in a
  * task, the Linux-side measurements (linux.c) that bench.c's figure table
- * runs, and the swap stages (swap.c). */
+ * runs, the swap stages (swap.c) and the channel round trips (chan.c). */
 #ifndef BENCH_H
 #define BENCH_H
 #include <pthread.h>
@@ -30,6 +30,20 @@ void cell_out(const char *s, int width);
 void bench_swap_prepare(void);
 void bench_swap(bool quick);
 
+/* Until no more than n tasks and the caller are alive (a kernel task that
+ * frees retired cells may still be ending), for at most 2 s; a batch_fn. */
+double tasks_settle(unsigned n);
+
+/* chan.c: one-byte round trips over the channel cells (a batch_fn each);
+ * prepare loads chan_rendezvous before the memory counters; the async row
+ * runs between async_begin and async_end (a swap each way). */
+void bench_chan_prepare(void);
+double th_chan_rendezvous(unsigned n);
+double th_chan_fast(unsigned n);
+double th_chan_async(unsigned n);
+void bench_chan_async_begin(void);
+void bench_chan_async_end(void);
+
 /* reload.c: the stage-4 reload row, runs measured reloads (median). */
 void bench_reload(unsigned runs);
 
@@ -39,5 +53,6 @@ double lx_spawn(unsigned n);
 double lx_map(unsigned n);
 double lx_dl(unsigned n);
 double lx_fork(unsigned n);
+double lx_pipe(unsigned n);
 
 #endif

@@ -1,9 +1,11 @@
 /* bench: the Linux side of every figure, measured on the boot thread in the
  * same run as the theseus-c side (bench.c): getpid, two pinned threads
  * handing off with sched_yield, pthread create+join, mmap+touch+munmap,
- * dlopen+dlsym+thread+dlclose, and fork+exec+wait. */
+ * dlopen+dlsym+thread+dlclose, fork+exec+wait, and a one-byte pipe round
+ * trip between two pinned threads. */
 #define _GNU_SOURCE
 #include <dlfcn.h>
+#include <fcntl.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -180,4 +182,69 @@ double lx_fork(unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		fork_exec_true();
 	return (double)(now_ns() - t0) / n;
+}
+
+/* Ping-pong of one byte over two pipes between two threads pinned to the
+ * same core: the pinger writes to one pipe and reads the answer from the
+ * other; the ponger echoes. Timed in the pinger, after both have started. */
+struct pipe_pair {
+	int ping[2], pong[2];
+	unsigned n;
+	_Atomic int ready;
+	uint64_t t0, t1;
+};
+
+static void pipe_move(ssize_t got, const char *what)
+{
+	if (got != 1)
+		die(what, got < 0 ? strerror(errno) : "short transfer");
+}
+
+static void *pipe_ponger(void *p)
+{
+	struct pipe_pair *pp = p;
+	pp->ready++;
+	for (unsigned i = 0; i < pp->n; i++) {
+		unsigned char b;
+		pipe_move(read(pp->ping[0], &b, 1), "ponger: read");
+		pipe_move(write(pp->pong[1], &b, 1), "ponger: write");
+	}
+	return NULL;
+}
+
+static void *pipe_pinger(void *p)
+{
+	struct pipe_pair *pp = p;
+	while (!pp->ready)
+		sched_yield();
+	pp->t0 = now_ns();
+	for (unsigned i = 0; i < pp->n; i++) {
+		unsigned char b = (unsigned char)i;
+		pipe_move(write(pp->ping[1], &b, 1), "pinger: write");
+		pipe_move(read(pp->pong[0], &b, 1), "pinger: read");
+		if (b != (unsigned char)i)
+			die("pipe ping-pong", "a byte came back changed");
+	}
+	pp->t1 = now_ns();
+	return NULL;
+}
+
+double lx_pipe(unsigned n)
+{
+	struct pipe_pair pp = { .n = n };
+	if (pipe2(pp.ping, O_CLOEXEC) || pipe2(pp.pong, O_CLOEXEC))
+		die("pipe2", strerror(errno));
+	pthread_attr_t attr;
+	pinned_attr(&attr);
+	pthread_t pong, ping;
+	check_rc(pthread_create(&pong, &attr, pipe_ponger, &pp), "pthread_create");
+	check_rc(pthread_create(&ping, &attr, pipe_pinger, &pp), "pthread_create");
+	pthread_join(ping, NULL);
+	pthread_join(pong, NULL);
+	pthread_attr_destroy(&attr);
+	for (int i = 0; i < 2; i++) {
+		close(pp.ping[i]);
+		close(pp.pong[i]);
+	}
+	return (double)(pp.t1 - pp.t0) / n;
 }

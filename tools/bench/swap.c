@@ -80,9 +80,7 @@ static void unload_cells(void)
 	(void)swap_reap();
 }
 
-/* Until no more than n tasks and this one are alive (a kernel task that
- * frees retired cells may still be ending), for at most 2 s. */
-static double tasks_settle(unsigned n)
+double tasks_settle(unsigned n)
 {
 	uint64_t deadline = time_ns() + 2000000000ull;
 	struct task_stats t;
