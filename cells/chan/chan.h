@@ -40,7 +40,7 @@ enum chan_status {
 	CHAN_EMPTY,        /* try_recv: nothing to take */
 	CHAN_TIMEOUT,      /* the deadline passed first */
 	CHAN_KILLED,       /* the caller is ending (killed, or unwinding after a fault): it may not wait */
-	CHAN_REFUSED,      /* it would block where blocking is not allowed (preemption off, an idle task) */
+	CHAN_REFUSED,      /* the caller runs with preemption disabled (kernel code), or is an idle task that would wait */
 };
 static inline const char *chan_status_name(enum chan_status s)
 {
@@ -159,13 +159,18 @@ const char *chan_flavor(void);
 #define chan_send_timeout(tx, msgp, ns) chan_send_until(tx, msgp, chan_deadline_in(ns))
 #define chan_recv_timeout(rx, outp, ns) chan_recv_until(rx, outp, chan_deadline_in(ns))
 /* The word fastpath, for channels of a one-word type. */
+/* An integer or a pointer (its value is converted to a word and back), so
+ * a double, whose bits a conversion would change, does not compile. */
+#define CHAN_WORD_TYPE_(x) (__builtin_classify_type(x) == 1 || __builtin_classify_type(x) == 5)
 #define chan_send_fast(tx, word)                                                                   \
-	(CHAN_CHECK_(sizeof((tx)->sends[0]) == 8 && CHAN_SAME_((tx)->sends[0], (word)),               \
-		     "the fastpath carries one word of the channel's type"),                          \
+	(CHAN_CHECK_(sizeof((tx)->sends[0]) == 8 && CHAN_SAME_((tx)->sends[0], (word)) &&             \
+			     CHAN_WORD_TYPE_((tx)->sends[0]),                                         \
+		     "the fastpath carries one word, an integer or pointer of the channel's type"),   \
 	 chan_send_word(&(tx)->end, (uint64_t)(word), CHAN_FOREVER))
 #define chan_recv_fast(rx, outp)                                                                   \
-	(CHAN_CHECK_(sizeof((rx)->receives[0]) == 8 && CHAN_SAME_((rx)->receives[0], *(outp)),        \
-		     "the fastpath carries one word of the channel's type"),                          \
+	(CHAN_CHECK_(sizeof((rx)->receives[0]) == 8 && CHAN_SAME_((rx)->receives[0], *(outp)) &&      \
+			     CHAN_WORD_TYPE_((rx)->receives[0]),                                      \
+		     "the fastpath carries one word, an integer or pointer of the channel's type"),   \
 	 chan_recv_word(&(rx)->end, (uint64_t *)(outp), CHAN_FOREVER))
 
 static inline uint64_t chan_deadline_in(uint64_t ns)

@@ -26,11 +26,14 @@ err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return chan
  * go into the ring first, so a new message never overtakes them. */
 static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline, unsigned polls)
 {
+	if (CHAN_FAULT(CF_ENDPOINT_CH))
+		tx->ch = (struct chan *)tx;
 	struct chan *ch = chan_of(tx, CHAN_SIDE_TX, "chan_send on an endpoint that is not a sender");
 	if (size != ch->msg_size)
 		task_panic("chan_send: the message size differs from the channel's");
 	struct chan_waiter w CHAN_WAITER_AUTO = CHAN_WAITER(ch, false);
 	CHAN_GUARD(g);
+again:;
 	enum chan_status s = chan_lock(ch, &g);
 	if (s != CHAN_OK)
 		return (struct chan_sent){ s };
@@ -42,6 +45,8 @@ static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, 
 		chan_give_to_receiver(ch, msg);
 		wait_queue_wake_all(&ch->recv_wq);
 	} else if (ch->count < ch->capacity) {
+		if (CHAN_FAULT(CF_RING_COUNT))
+			ch->count ^= 1ull << 40;
 		chan_ring_push(ch, msg);
 	} else if (deadline == CHAN_NOW) {
 		s = CHAN_FULL;
@@ -50,7 +55,10 @@ static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, 
 	} else {
 		chan_enqueue(&w, &ch->send_waiters, (void *)msg);
 		chan_unlock(&g);
-		return (struct chan_sent){ chan_wait(&w, &ch->send_wq, deadline, polls) };
+		int sent = chan_wait(&w, &ch->send_wq, deadline, polls);
+		if (sent == CHAN_AGAIN)
+			goto again; /* a repair cut the waiter off: the message is still ours */
+		return (struct chan_sent){ sent };
 	}
 	chan_unlock(&g);
 	return (struct chan_sent){ s };

@@ -25,11 +25,14 @@ err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return chan
  * in line (behind what the ring still holds) until a receiver takes it. */
 static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline, unsigned polls)
 {
+	if (CHAN_FAULT(CF_ENDPOINT_CH))
+		tx->ch = (struct chan *)tx;
 	struct chan *ch = chan_of(tx, CHAN_SIDE_TX, "chan_send on an endpoint that is not a sender");
 	if (size != ch->msg_size)
 		task_panic("chan_send: the message size differs from the channel's");
 	struct chan_waiter w CHAN_WAITER_AUTO = CHAN_WAITER(ch, false);
 	CHAN_GUARD(g);
+again:;
 	enum chan_status s = chan_lock(ch, &g);
 	if (s != CHAN_OK)
 		return (struct chan_sent){ s };
@@ -37,6 +40,8 @@ static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, 
 		s = CHAN_DISCONNECTED;
 	} else if (!list_empty(&ch->recv_waiters)) {
 		chan_give_to_receiver(ch, msg);
+		if (CHAN_FAULT(CF_WAKE_TX))
+			chan_fault_trap(CF_WAKE_TX);
 		wait_queue_wake_all(&ch->recv_wq);
 	} else if (deadline == CHAN_NOW) {
 		s = CHAN_FULL;
@@ -45,7 +50,10 @@ static struct chan_sent send(struct chan_end *tx, const void *msg, size_t size, 
 	} else {
 		chan_enqueue(&w, &ch->send_waiters, (void *)msg);
 		chan_unlock(&g);
-		return (struct chan_sent){ chan_wait(&w, &ch->send_wq, deadline, polls) };
+		int sent = chan_wait(&w, &ch->send_wq, deadline, polls);
+		if (sent == CHAN_AGAIN)
+			goto again; /* a repair cut the waiter off: the message is still ours */
+		return (struct chan_sent){ sent };
 	}
 	chan_unlock(&g);
 	return (struct chan_sent){ s };

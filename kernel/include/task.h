@@ -133,6 +133,21 @@ err_t task_kill(const struct task_ref *t) MUST_USE NONNULL(1);
  * channel's send or receive) returns at once instead of waiting. False in
  * an idle task and after a restart. */
 bool task_ending(void);
+/* A section of a few instructions that a kill must not cut in two (a
+ * channel moving a message: taken from one place, not yet put in the
+ * other). Between task_defer_kill and task_allow_kill (they nest) a kill
+ * is not delivered, neither at a kill point nor by the tick; it arrives at
+ * the task_allow_kill that closes the last section. Faults and panics are
+ * not deferred: the section's cleanups run as usual, and the unwind closes
+ * the sections its frames opened (each cleanup calls task_allow_kill). A
+ * task may still wait inside a section, and a kill's cancel wakes it
+ * there, only to go on waiting. */
+void task_defer_kill(void);
+void task_allow_kill(void);
+static inline void task_allow_kill_at_exit(int *scope) { (void)scope; task_allow_kill(); }
+/* `TASK_DEFER_KILL_SCOPE;` defers kills to the end of the enclosing scope. */
+#define TASK_DEFER_KILL_SCOPE \
+	int UNIQUE_NAME(kill_deferred_) CLEANUP(task_allow_kill_at_exit) = (task_defer_kill(), 0)
 /* Unwinds the current task as failed (a broken invariant in it); with no
  * task that can be unwound (boot, idle, during an unwind), stops. */
 NORETURN void task_panic(const char *why) NONNULL(1);

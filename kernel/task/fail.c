@@ -225,7 +225,7 @@ bool task_unwind_in_progress(const struct task *t) { return t && !t->idle && t->
 bool task_unwind_claim(struct task *t, bool for_kill)
 {
 	hal_irq_state_t s = hal_irq_save();
-	bool ok = task_blamable(t) && (!for_kill || (t->kill_requested && preempt_enabled()));
+	bool ok = task_blamable(t) && (!for_kill || (t->kill_requested && preempt_enabled() && !t->kill_deferred));
 	if (ok)
 		t->unwinding = true;
 	hal_irq_restore(s);
@@ -247,6 +247,24 @@ bool task_ending(void)
 {
 	struct task *t = task_current();
 	return t && !t->idle && (t->unwinding || __atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE));
+}
+
+void task_defer_kill(void)
+{
+	struct task *t = task_current();
+	if (t && !t->idle)
+		t->kill_deferred++;
+}
+
+void task_allow_kill(void)
+{
+	struct task *t = task_current();
+	if (!t || t->idle)
+		return;
+	if (!t->kill_deferred)
+		task_panic("task_allow_kill without task_defer_kill");
+	if (!--t->kill_deferred)
+		task_check_kill(); /* a kill that came meanwhile arrives now (not while unwinding) */
 }
 
 void task_check_kill(void)
@@ -282,6 +300,7 @@ void task_restart(struct task *t)
 		memcpy(t->arg, t->arg_pristine, t->arg_size);
 	t->restarts++;
 	t->unwinding = false;
+	t->kill_deferred = 0; /* the sections the failed run opened closed with its frames */
 	t->kill_requested = false;
 	t->nested = NULL;
 	t->diverted_end = NULL;
@@ -349,4 +368,6 @@ void task_end_abnormally(struct task *t, enum task_state how)
 
 EXPORT_APP(task_kill);
 EXPORT_APP(task_ending);
+EXPORT_APP(task_defer_kill);
+EXPORT_APP(task_allow_kill);
 EXPORT_APP(task_panic);

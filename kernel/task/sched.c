@@ -180,7 +180,7 @@ bool task_sleep_ns(uint64_t ns)
 	/* A kill that came before the sleep list had us found nothing to
 	 * cancel (task_kill sets the flag, then takes this lock): take it
 	 * here instead of sleeping through it. */
-	if (__atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE)) {
+	if (__atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE) && !t->kill_deferred) {
 		spin_unlock_irqrestore(&c->lock, ls);
 		hal_irq_restore(s);
 		task_check_kill();
@@ -242,7 +242,7 @@ static bool on_tick(struct hal_regs *interrupted)
 	if (c->preempt == 0)
 		schedule();
 	struct task *t = c->current;
-	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0 &&
+	if (interrupted && t->kill_requested && !t->unwinding && !t->idle && c->preempt == 0 && !t->kill_deferred &&
 	    task_kill_can_divert(interrupted))
 		return task_kill_interrupted(interrupted);
 	return false;
@@ -497,7 +497,7 @@ EXPORT_APP(task_yield);
 EXPORT_APP(task_sleep_ns);
 EXPORT_KERNEL(preempt_disable);
 EXPORT_KERNEL(preempt_enable);
-EXPORT_KERNEL(preempt_enabled);
+EXPORT_APP(preempt_enabled); /* a question, for the channels' refusal to run with preemption off */
 EXPORT_APP(tasks_cpus);
 EXPORT_APP(sched_active);
 EXPORT_APP(sched_policy_name);

@@ -53,6 +53,7 @@ struct task {
 	int64_t end_value;
 	size_t arg_size;
 	volatile bool kill_requested;
+	unsigned kill_deferred;      /* task_defer_kill sections open: a kill waits for the last to close */
 	bool unwinding;
 	unsigned restarts;
 	void (*restart_first)(struct task *t); /* task_restart_then: called before the entry, once */

@@ -29,11 +29,12 @@ static void set_waiting_on(struct task *t, struct wait_queue *wq)
  * then reads waiting_on under wait_lock, so the flag read here, under the
  * same lock and after waiting_on is set, sees every kill whose cancel found
  * nothing to cancel: no kill is slept through. A cleanup of an unwinding
- * task may wait even so. */
+ * task may wait even so, and so may a task that defers kills (it is woken
+ * by the kill's cancel, and goes back to waiting). */
 static bool wait_join(struct wait_queue *wq, struct task *t)
 {
 	irq_state_t s = spin_lock_irqsave(&t->wait_lock);
-	bool kill = __atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE) && !t->unwinding;
+	bool kill = __atomic_load_n(&t->kill_requested, __ATOMIC_ACQUIRE) && !t->unwinding && !t->kill_deferred;
 	if (!list_empty(&t->wait_link))
 		panic("task %u (%s) joins a wait queue while on one", t->id, t->name);
 	if (!kill) {

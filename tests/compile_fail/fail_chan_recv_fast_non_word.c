@@ -1,4 +1,4 @@
-// expect: static assertion failed: "the fastpath carries one word of the channel
+// expect: static assertion failed: "the fastpath carries one word, an integer or pointer of the channel
 /* Receiving a word into a 4-byte message: 4 bytes past it would be written. */
 #include "chan/chan.h"
 

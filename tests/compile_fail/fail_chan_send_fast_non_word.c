@@ -1,4 +1,4 @@
-// expect: static assertion failed: "the fastpath carries one word of the channel
+// expect: static assertion failed: "the fastpath carries one word, an integer or pointer of the channel
 /* The word fastpath on a channel of bytes: the cell would move 8 bytes. */
 #include "chan/chan.h"
 

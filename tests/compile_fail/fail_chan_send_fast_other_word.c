@@ -1,4 +1,4 @@
-// expect: static assertion failed: "the fastpath carries one word of the channel
+// expect: static assertion failed: "the fastpath carries one word, an integer or pointer of the channel
 /* A word of another type on a word channel: a double's bits taken for a
  * count (the cast inside the fastpath would convert it silently). */
 #include "chan/chan.h"

@@ -11,3 +11,12 @@ endforeach()
 add_test(NAME scenario.stage4_failed_reload_reboots
 	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 4 ${RELOAD_FAIL_SEQ} -- ${SIM} ${RELOAD_FAIL_SCRIPT})
 set_tests_properties(scenario.stage4_failed_reload_reboots PROPERTIES LABELS scenario)
+
+# The channel fault cases (tests/chan_faults.cmake), as the QEMU test runs them;
+# also with 2 CPUs (each case's tasks share the driver's CPU; the shell and
+# the swap's reaper may run on the other).
+add_test(NAME scenario.chan_fault_cases
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${CHAN_FAULTS_SEQ} -- ${SIM} ${CHAN_FAULTS_SCRIPT})
+add_test(NAME scenario.chan_fault_cases_cpus2
+	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/expect_seq.sh 0 ${CHAN_FAULTS_SEQ} -- ${SIM} --cpus 2 ${CHAN_FAULTS_SCRIPT})
+set_tests_properties(scenario.chan_fault_cases scenario.chan_fault_cases_cpus2 PROPERTIES LABELS scenario)
