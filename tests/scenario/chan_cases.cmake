@@ -53,10 +53,11 @@ scenario(chan_apps_bad_arguments 0
 # Nothing is left behind: after each app (which joins its own tasks before
 # it ends), under both protocols, with the cells unloaded, the memory
 # counters are those of the start (an endpoint left unreleased keeps its
-# channel on the heap). Kills of each app's tasks are tests/pty/chan_kills.txt.
+# channel on the heap). chan_faults, the channel cells' fault injector, was
+# loaded along with them. Kills of each app's tasks are tests/pty/chan_kills.txt.
 add_test(NAME scenario.chan_apps_leave_no_memory
 	COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/same_blocks.sh --same mem 2 -- ${SIM} -c
-		"mem\nload chan_rendezvous\nspawn chan_pingpong 200\njoin 2\nspawn chan_pipeline 4 200\njoin 4\nspawn chan_server 4 50\njoin 10\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 200\njoin 16\nspawn chan_pipeline 4 200\njoin 18\nspawn chan_server 4 50\njoin 24\nunload chan_pingpong\nunload chan_pipeline\nunload chan_server\nunload chan_async\nmem")
+		"mem\nload chan_rendezvous\nspawn chan_pingpong 200\njoin 2\nspawn chan_pipeline 4 200\njoin 4\nspawn chan_server 4 50\njoin 10\nswap chan_rendezvous=chan_async\nspawn chan_pingpong 200\njoin 16\nspawn chan_pipeline 4 200\njoin 18\nspawn chan_server 4 50\njoin 24\nunload chan_pingpong\nunload chan_pipeline\nunload chan_server\nunload chan_async\nunload chan_faults\nmem")
 set_tests_properties(scenario.chan_apps_leave_no_memory PROPERTIES LABELS scenario)
 
 # Swaps typed at the shell under load: twenty swaps back and forth while a

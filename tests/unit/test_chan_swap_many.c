@@ -353,6 +353,8 @@ START_TEST(test_channels_swapped_back_and_forth_under_load)
 		ck_assert_uint_ge(seen[i]->changes, SWAPS); /* each saw every flavor in turn */
 	}
 	unload(SWAPS % 2 ? "chan_async" : "chan_rendezvous");
+	if (ns_find_cell(ns_root(), "chan_faults")) /* the channel cells' fault injector, loaded along */
+		unload("chan_faults");
 	if (RUN_IN_TASK(reap_settle, NULL)) {
 		char why[256] = "";
 		swap_retired_for_each(retired_why, why);
