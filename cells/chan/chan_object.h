@@ -103,8 +103,7 @@ static inline err_t chan_object_new(size_t msg_size, size_t capacity, struct cha
  * kills are deferred (task_defer_kill): a kill arrives at the unlock, never
  * between taking a message from one place and putting it in another. A
  * fault or panic in between still unwinds the task: the guard's cleanup
- * releases the lock and marks the channel dirty, and the next locker checks
- * the state and repairs it (chan_repair). A task that finds the lock taken
+ * repairs the state (chan_repair) and releases the lock. A task that finds the lock taken
  * yields to the holder a few times, then sleeps a tick: under a priority
  * scheduler, yielding alone would never let a preempted lower-priority
  * holder run. Lighter than the kernel's robust mutex, which keeps lists of
@@ -530,10 +529,12 @@ again:;
 	}
 	if (wake && CHAN_FAULT(CF_WAKE_RX))
 		chan_fault_trap(CF_WAKE_RX);
+	if (CHAN_FAULT(CF_KILL_RX))
+		chan_fault_kill(CF_KILL_RX);
 	if (wake)
 		wait_queue_wake_all(&ch->send_wq);
-	w.queued = false; /* the message is the caller's now */
-	chan_unlock(&g);
+	chan_unlock(&g); /* a kill deferred while the lock was held arrives here: w still holds the message */
+	w.queued = false; /* returned: the message is the caller's now */
 	return (struct chan_got){ s };
 }
 

@@ -5,6 +5,7 @@
  * is set; nothing here changes a channel. */
 #include "cell.h"
 #include "chan_faults/chan_faults.h"
+#include "task.h"
 
 CELL_INFO("chan_faults", CELL_APP, 1);
 
@@ -24,7 +25,7 @@ static const char *const site_names[CHAN_FAULT_SITES] = {
 	[CF_WAITER_LINK] = "waiter_link",   [CF_WAITER_REF] = "waiter_ref",   [CF_SENDER_COUNT] = "sender_count",
 	[CF_WAIT_QUEUED] = "wait_queued",   [CF_PUSH_MIDWAY] = "push_midway", [CF_WAKE_RX] = "wake_rx",
 	[CF_WAKE_TX] = "wake_tx",           [CF_DROP_LAST] = "drop_last",     [CF_CLONE] = "clone",
-	[CF_RECV_SIZE] = "recv_size",       [CF_ENDPOINT_CH] = "endpoint_ch",
+	[CF_RECV_SIZE] = "recv_size",       [CF_ENDPOINT_CH] = "endpoint_ch", [CF_KILL_RX] = "kill_rx",
 };
 
 const char *chan_fault_site_name(enum chan_fault_site site)
@@ -76,6 +77,14 @@ bool chan_fault_fire(enum chan_fault_site site)
 	__atomic_sub_fetch(&chan_fault_armed, 1, __ATOMIC_RELEASE);
 	__atomic_add_fetch(&s->fired, 1, __ATOMIC_RELAXED);
 	return true;
+}
+
+void chan_fault_kill(enum chan_fault_site site)
+{
+	(void)site;
+	struct task_ref me TASK_REF_AUTO = task_current_ref();
+	if (task_kill(&me))
+		task_panic("chan_fault_kill: the task cannot be killed");
 }
 
 unsigned chan_fault_fired(enum chan_fault_site site)

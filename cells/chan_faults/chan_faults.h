@@ -37,6 +37,7 @@ enum chan_fault_site {
 	CF_CLONE,          /* tx: the clone's destination pointer, after the count went up */
 	CF_RECV_SIZE,      /* rx: the message size a receive asks for */
 	CF_ENDPOINT_CH,    /* tx: the channel pointer in the sender's own endpoint */
+	CF_KILL_RX,        /* rx: a kill of the receiver after it took a message, arriving at the unlock */
 	CHAN_FAULT_SITES,
 };
 
@@ -64,6 +65,9 @@ unsigned chan_fault_fired(enum chan_fault_site site);
  * from the fault point): for sites where the question is what a fault at
  * that moment leaves behind, whatever corrupted value caused it. */
 void chan_fault_trap(enum chan_fault_site site);
+/* A kill of the calling task at this point (task_kill of itself): where a
+ * kill is deferred, it arrives when the deferral ends. */
+void chan_fault_kill(enum chan_fault_site site);
 /* The site's name ("recv_dest") and what it corrupts, for tables. */
 const char *chan_fault_site_name(enum chan_fault_site site);
 

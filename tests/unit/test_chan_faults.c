@@ -24,6 +24,7 @@
 #include "task.h"
 #include "tboot.h"
 #include "itc_faults/itc_faults.h"
+#include "chan/chan.h"
 
 #include <valgrind/valgrind.h>
 
@@ -67,6 +68,24 @@ static unsigned case_index(const char *name)
 	ck_abort_msg("no case %s", name);
 	return 0;
 }
+
+/* The typed channel API, forwarded to the cell that serves now. */
+#define FWD(name) ((__typeof__(&name))sym_addr(#name))
+err_t chan_new(size_t msg_size, size_t capacity, struct chan_end *tx, struct chan_end *rx)
+{
+	return FWD(chan_new)(msg_size, capacity, tx, rx);
+}
+void chan_drop(struct chan_end *e) { FWD(chan_drop)(e); }
+struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline)
+{
+	return FWD(chan_send_msg)(tx, msg, size, deadline);
+}
+struct chan_got chan_recv_msg(struct chan_end *rx, void *out, size_t size, uint64_t deadline)
+{
+	return FWD(chan_recv_msg)(rx, out, size, deadline);
+}
+err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return FWD(chan_stats)(e, out); }
+CHAN_TYPE(num, uint64_t);
 
 /* What the kernel must have recorded, beyond what the case itself checks. */
 struct expect {
@@ -278,6 +297,49 @@ START_TEST(test_waiter_ref_x3)
 }
 END_TEST
 
+/* A kill of a receiver that took a message arrives at the channel's unlock
+ * (kills are deferred while the lock is held), before its call returns:
+ * the message must go back to the ring's head, not die with the task.
+ * Catches: a receive that lets go of the message before the unlock (the
+ * kill lands after it: the message is lost, the ring empty). */
+static int64_t receive_once(struct num_rx **rx)
+{
+	uint64_t v = 0;
+	return chan_recv(*rx, &v).status == CHAN_OK ? (int64_t)v : -1;
+}
+static int64_t killed_at_unlock(void *unused)
+{
+	struct num_tx tx CHAN_AUTO(num_tx) = CHAN_NONE;
+	struct num_rx rx CHAN_AUTO(num_rx) = CHAN_NONE;
+	T_CHECK(chan_create(&tx, &rx, 4) == E_OK);
+	uint64_t v = 77;
+	T_CHECK(chan_try_send(&tx, &v).status == CHAN_OK); /* buffered: async */
+	((void (*)(enum chan_fault_site, unsigned))sym_addr("chan_fault_arm"))(CF_KILL_RX, 0);
+	struct task_options o = TASK_OPTIONS_DEFAULT;
+	o.name = "kill_rx";
+	o.cpu = task_cpu(task_current());
+	struct num_rx *rxp = &rx;
+	struct task_ref t;
+	T_CHECK(TASK_SPAWN(&o, receive_once, &rxp, &t) == E_OK);
+	int64_t got = 0;
+	T_CHECK(task_join(&t, &got) == E_FAILED); /* killed */
+	task_ref_drop(&t);
+	uint64_t back = 0;
+	T_CHECK(chan_try_recv(&rx, &back).status == CHAN_OK && back == 77);
+	struct chan_stats st;
+	T_CHECK(chan_stats(&rx.end, &st) == E_OK);
+	T_CHECK(st.sent == 1 && st.received == 1 && st.lost == 0 && st.buffered == 0);
+	return 0;
+}
+START_TEST(test_kill_at_the_unlock_gives_the_message_back)
+{
+	struct swap_result res;
+	ck_assert_int_eq(swap_one("chan_rendezvous", "chan_async", NULL, 0, &res), E_OK);
+	RUN_IN_TASK(killed_at_unlock, NULL);
+	ck_assert_uint_eq(((unsigned (*)(enum chan_fault_site))sym_addr("chan_fault_fired"))(CF_KILL_RX), 1);
+}
+END_TEST
+
 static Suite *chan_faults_suite(void)
 {
 	Suite *s = suite_create("chan_faults");
@@ -303,6 +365,7 @@ static Suite *chan_faults_suite(void)
 	tcase_add_test(tc, test_recv_size);
 	tcase_add_test(tc, test_endpoint_ch);
 	tcase_add_test(tc, test_waiter_ref_x3);
+	tcase_add_test(tc, test_kill_at_the_unlock_gives_the_message_back);
 	suite_add_tcase(s, tc);
 	return s;
 }
