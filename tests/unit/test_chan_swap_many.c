@@ -321,15 +321,47 @@ static int64_t tasks_settle(size_t *before)
 	return (int64_t)t.alive - (int64_t)*before - 1;
 }
 
+static int64_t yield_twice(unsigned *unused)
+{
+	(void)unused;
+	return task_yield() && task_yield() ? 0 : 1;
+}
+
+/* Every CPU switches tasks once more: the contexts the switch saves (an
+ * idle task's, of a CPU that has not switched since the swaps) are
+ * written anew, and no longer hold a stale register value that the
+ * conservative scan takes for a pointer into a retired cell. */
+static void switch_every_cpu(void)
+{
+	struct task_ref t[TBOOT_SMP_CPUS];
+	unsigned n = 0;
+	for (unsigned cpu = 0; cpu < tasks_cpus() && cpu < TBOOT_SMP_CPUS; cpu++) {
+		struct task_options o = TASK_OPTIONS_DEFAULT;
+		o.name = "switch";
+		o.cpu = (int)cpu;
+		if (TASK_SPAWN(&o, yield_twice, &cpu, &t[n]) == E_OK)
+			n++;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int64_t v;
+		if (task_join(&t[i], &v) != E_OK)
+			T_CHECK(!"a switch task failed");
+		task_ref_drop(&t[i]);
+	}
+}
+
 /* The old versions are freed once nothing refers to them; a word on a
- * stack that has just ended may still do, and the kernel retries on its
- * own: so does this, for at most 2 s. Returns how many are left. */
+ * stack that has just ended, or in a saved context, may still do, and the
+ * kernel retries on its own: so does this, for at most 2 s, with every CPU
+ * switching between tries. Returns how many are left. */
 static int64_t reap_settle(void *unused)
 {
 	(void)unused;
 	uint64_t deadline = time_ns() + 2000000000ull;
-	for (swap_reap(); swap_retired_count() && time_ns() < deadline; swap_reap())
+	for (swap_reap(); swap_retired_count() && time_ns() < deadline; swap_reap()) {
+		switch_every_cpu();
 		(void)task_sleep_ns(10000000);
+	}
 	return (int64_t)swap_retired_count();
 }
 
