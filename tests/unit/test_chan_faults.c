@@ -69,22 +69,7 @@ static unsigned case_index(const char *name)
 	return 0;
 }
 
-/* The typed channel API, forwarded to the cell that serves now. */
-#define FWD(name) ((__typeof__(&name))sym_addr(#name))
-err_t chan_new(size_t msg_size, size_t capacity, struct chan_end *tx, struct chan_end *rx)
-{
-	return FWD(chan_new)(msg_size, capacity, tx, rx);
-}
-void chan_drop(struct chan_end *e) { FWD(chan_drop)(e); }
-struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline)
-{
-	return FWD(chan_send_msg)(tx, msg, size, deadline);
-}
-struct chan_got chan_recv_msg(struct chan_end *rx, void *out, size_t size, uint64_t deadline)
-{
-	return FWD(chan_recv_msg)(rx, out, size, deadline);
-}
-err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return FWD(chan_stats)(e, out); }
+#include "chan_forward.h"
 CHAN_TYPE(num, uint64_t);
 
 /* What the kernel must have recorded, beyond what the case itself checks. */

@@ -32,40 +32,7 @@
 #define STALL_NS 10000000000ull /* no progress for this long after a swap: a message was lost */
 #define PAUSE_TRIES 5
 
-/* The typed macros call these names; they forward to whichever channel
- * cell serves now, looked up at each call (as tests/unit/test_chan.c). */
-static uintptr_t chan_fn(const char *name)
-{
-	const struct cell_symbol *s = ns_resolve(ns_root(), name);
-	if (!s)
-		task_panic("a chan_ function does not resolve");
-	return s->addr;
-}
-#define FWD(name) ((__typeof__(&name))chan_fn(#name))
-err_t chan_new(size_t msg_size, size_t capacity, struct chan_end *tx, struct chan_end *rx)
-{
-	return FWD(chan_new)(msg_size, capacity, tx, rx);
-}
-err_t chan_clone(const struct chan_end *e, struct chan_end *out) { return FWD(chan_clone)(e, out); }
-void chan_drop(struct chan_end *e) { FWD(chan_drop)(e); }
-struct chan_sent chan_send_msg(struct chan_end *tx, const void *msg, size_t size, uint64_t deadline)
-{
-	return FWD(chan_send_msg)(tx, msg, size, deadline);
-}
-struct chan_got chan_recv_msg(struct chan_end *rx, void *out, size_t size, uint64_t deadline)
-{
-	return FWD(chan_recv_msg)(rx, out, size, deadline);
-}
-struct chan_sent chan_send_word(struct chan_end *tx, uint64_t word, uint64_t deadline)
-{
-	return FWD(chan_send_word)(tx, word, deadline);
-}
-struct chan_got chan_recv_word(struct chan_end *rx, uint64_t *out, uint64_t deadline)
-{
-	return FWD(chan_recv_word)(rx, out, deadline);
-}
-err_t chan_stats(const struct chan_end *e, struct chan_stats *out) { return FWD(chan_stats)(e, out); }
-const char *chan_flavor(void) { return FWD(chan_flavor)(); }
+#include "chan_forward.h"
 
 struct msg {
 	uint64_t seq, sum;
